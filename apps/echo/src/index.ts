@@ -1,0 +1,1 @@
+export { buildEcho, type EchoOptions, type EchoServer } from "./echo-server.js";

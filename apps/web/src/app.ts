@@ -1,0 +1,66 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PorthostConfig } from "@porthost/ports";
+import { silentLogger, type Logger } from "@porthost/log";
+import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { registerPortsRoute } from "./ports-route.js";
+import { registerStaticFiles } from "./static-files.js";
+
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
+
+export interface WebOptions {
+  readonly config: PorthostConfig;
+  /** Overrides config's http port (0 in tests). */
+  readonly port?: number;
+  readonly publicDir?: string;
+  readonly logger?: Logger;
+}
+
+export interface WebService {
+  readonly app: FastifyInstance;
+  listen(): Promise<ListeningEndpoint[]>;
+  close(): Promise<void>;
+}
+
+export async function buildWeb(options: WebOptions): Promise<WebService> {
+  const logger = options.logger ?? silentLogger();
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request, written by the onResponse hook below with port fields.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        port: request.socket.localPort,
+        remote: request.socket.remoteAddress,
+        remotePort: request.socket.remotePort,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
+  });
+
+  registerPortsRoute(app, options.config);
+  await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
+
+  const target = {
+    service: "http" as const,
+    transport: "tcp" as const,
+    host: options.config.host,
+    port: options.port ?? options.config.services.http.port,
+  };
+  return {
+    app,
+    async listen() {
+      await app.ready();
+      return [await listenTcp(app.server, target)];
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { isPortConfigError, loadConfig, type PorthostConfig } from "@porthost/ports";
+import { CliError, usageError } from "./cli-error.js";
+import { echoCommand } from "./commands/echo.js";
+import { portsCommand } from "./commands/ports.js";
+import { sendCommand } from "./commands/send.js";
+import { startCommand } from "./commands/start.js";
+import { whoisCommand } from "./commands/whois.js";
+
+const HELP = `porthost: one host, many services, one port each
+
+Usage: porthost <command> [options]
+
+Commands:
+  start                      run every service (what npm start does); Ctrl-C stops them
+  ports [--json]             the services, their transports and ports, and how to try each
+  whois <port|name> [--json] what a port number or service name means (IANA range,
+                             well-known name, /etc/services, porthost's service,
+                             this machine's ephemeral range)
+  send --to <addr> [--from <addr>] [--subject <s>] [--text <t>] [--attach <file>]...
+                             send one mail to porthost's SMTP service (nodemailer)
+  echo <text> [--json]       a TCP round trip to the echo service, showing both ports
+
+Options:
+  --json                     machine-readable output (start: raw JSON log lines)
+  -h, --help                 this help
+
+Settings come from the environment: PORTHOST_HOST, PORTHOST_PORT_OFFSET,
+PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL.
+`;
+
+async function run(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        json: { type: "boolean" },
+        from: { type: "string" },
+        to: { type: "string", multiple: true },
+        subject: { type: "string" },
+        text: { type: "string" },
+        attach: { type: "string", multiple: true },
+      },
+    });
+  } catch (error) {
+    throw usageError(`${(error as Error).message.split("\n")[0]} (see porthost --help)`);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === "help") {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const json = values.json ?? false;
+  const config: PorthostConfig = loadConfig();
+  const print = (text: string): number => {
+    process.stdout.write(`${text}\n`);
+    return 0;
+  };
+  switch (command) {
+    case "start":
+      return startCommand(config, json);
+    case "ports":
+      return print(portsCommand(config, json));
+    case "whois":
+      if (rest.length > 1) throw usageError("whois takes one port number or name");
+      return print(whoisCommand(rest[0], config, json));
+    case "send":
+      return print(await sendCommand(values, config, json));
+    case "echo":
+      return print(await echoCommand(rest, config, json));
+    default:
+      throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`porthost: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else if (isPortConfigError(error)) {
+    process.stderr.write(`porthost: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}

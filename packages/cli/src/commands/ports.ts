@@ -1,0 +1,42 @@
+import { formatAddress, rangeClass, type PorthostConfig } from "@porthost/ports";
+import { renderTable } from "../table.js";
+import { tryIt } from "../try-it.js";
+
+export interface PortsRow {
+  readonly service: string;
+  readonly transports: readonly string[];
+  readonly wellKnownPort: number;
+  readonly port: number;
+  readonly rangeClass: string;
+  readonly addr: string;
+  readonly implemented: boolean;
+  readonly description: string;
+}
+
+export function portsRows(config: PorthostConfig): PortsRow[] {
+  return Object.values(config.services).map((s) => ({
+    service: s.name,
+    transports: s.transports,
+    wellKnownPort: s.wellKnownPort,
+    port: s.port,
+    rangeClass: rangeClass(s.port),
+    addr: formatAddress(s.addr),
+    implemented: s.implemented,
+    description: s.description,
+  }));
+}
+
+/** `porthost ports [--json]`: the service table as this configuration resolves it. */
+export function portsCommand(config: PorthostConfig, json: boolean): string {
+  if (json) return JSON.stringify(portsRows(config), null, 2);
+  const rows = Object.values(config.services).map((s) => [
+    s.name,
+    s.transports.join("+"),
+    String(s.wellKnownPort),
+    String(s.port),
+    rangeClass(s.port),
+    s.implemented ? tryIt(s) : "(not served yet)",
+  ]);
+  const header = `porthost binds ${config.host}; each port is its well-known number + ${config.portOffset} (PORTHOST_PORT_OFFSET).`;
+  return `${header}\n\n${renderTable(["service", "transport", "well-known", "port", "range", "try it"], rows)}`;
+}

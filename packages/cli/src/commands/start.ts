@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { rangeClass, SERVICES, type AppName, type PorthostConfig } from "@porthost/ports";
+import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
+import { formatLogLine } from "../log-format.js";
+import { renderTable } from "../table.js";
+import { tryIt } from "../try-it.js";
+
+/** How long the apps may take to stop after Ctrl-C before they are killed. */
+export const STOP_TIMEOUT_MS = 8_000; // 8 s
+
+interface AppProcess {
+  readonly app: AppName;
+  readonly child: ChildProcess;
+  outcome?: AppMessage;
+  exited: Promise<number | null>;
+}
+
+function appMain(app: AppName): string {
+  return fileURLToPath(import.meta.resolve(`@porthost/${app}/main`));
+}
+
+export function servedApps(): AppName[] {
+  return [...new Set(SERVICES.filter((s) => s.implemented).map((s) => s.app))];
+}
+
+function startApp(app: AppName, jsonLogs: boolean): AppProcess {
+  // Own process group: Ctrl-C reaches the supervisor only, which stops each app once, in order.
+  const child = spawn(process.execPath, [appMain(app)], { stdio: ["ignore", "pipe", "inherit", "ipc"], detached: true });
+  const proc: AppProcess = {
+    app,
+    child,
+    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
+  };
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    process.stdout.write(`${jsonLogs ? line : formatLogLine(line)}\n`);
+  });
+  child.on("message", (message) => {
+    if (isAppMessage(message) && !proc.outcome) proc.outcome = message;
+  });
+  return proc;
+}
+
+/** Resolves when the app has said it is ready or failed, or has exited. */
+function settled(proc: AppProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.outcome) return resolve();
+    proc.child.once("message", () => resolve());
+    void proc.exited.then(() => resolve());
+  });
+}
+
+function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[]): string {
+  const rows = endpoints.map((e) => [e.service, e.transport, String(e.port), rangeClass(e.port), tryIt(config.services[e.service])]);
+  return [
+    "",
+    `porthost is up: one host (${config.host}), one port per service.`,
+    "",
+    renderTable(["service", "transport", "port", "range", "try it"], rows),
+    "",
+    `Mail is stored in ${config.dataDir}/Maildir. Connections are logged below. Press Ctrl-C to stop.`,
+    "",
+  ].join("\n");
+}
+
+async function stopAll(procs: readonly AppProcess[]): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+  const timer = setTimeout(() => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  }, STOP_TIMEOUT_MS);
+  await Promise.all(procs.map((p) => p.exited));
+  clearTimeout(timer);
+}
+
+/**
+ * `porthost start`: runs every app as its own process, prints the port table once all
+ * listen, and stops them all on Ctrl-C. If any app cannot start, every reason is printed
+ * (each taken port by service name) and the exit code is non-zero.
+ */
+export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
+  const procs = servedApps().map((app) => startApp(app, jsonLogs));
+  await Promise.all(procs.map(settled));
+
+  const failed = procs.filter((p) => p.outcome?.type !== "ready");
+  if (failed.length > 0) {
+    await stopAll(procs);
+    for (const p of failed) {
+      const reason = p.outcome?.type === "failed" ? p.outcome.message : `exited with code ${String(p.child.exitCode)} before listening`;
+      process.stderr.write(`porthost: ${p.app}: ${reason}\n`);
+    }
+    return failed.some((p) => p.outcome?.type === "failed" && p.outcome.code.startsWith("PORTHOST_ERR_ADDR")) ? 1 : 2;
+  }
+
+  const endpoints = procs.flatMap((p) => (p.outcome?.type === "ready" ? p.outcome.endpoints : []));
+  process.stdout.write(banner(config, endpoints));
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (code: number): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write("\nstopping porthost...\n");
+      void stopAll(procs).then(() => resolve(code));
+    };
+    process.on("SIGINT", () => stop(0));
+    process.on("SIGTERM", () => stop(0));
+    for (const p of procs) {
+      void p.exited.then((code) => {
+        if (stopping) return;
+        process.stderr.write(`porthost: ${p.app} stopped unexpectedly (exit code ${String(code)}); stopping the others\n`);
+        stop(1);
+      });
+    }
+  });
+}

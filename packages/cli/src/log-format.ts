@@ -1,0 +1,36 @@
+/** Turns one pino JSON line from an app into a short line a person reads while traffic flows. */
+
+const LEVELS: Readonly<Record<number, string>> = { 10: "trace", 20: "debug", 30: "info", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const SHOWN_ELSEWHERE = new Set(["level", "time", "service", "msg", "pid", "hostname", "remote", "remotePort", "port", "reqId"]);
+
+function hostPort(host: unknown, port: unknown): string {
+  const h = typeof host === "string" ? host.replace(/^::ffff:/, "") : "?";
+  return h.includes(":") ? `[${h}]:${String(port)}` : `${h}:${String(port)}`;
+}
+
+function value(v: unknown): string {
+  if (typeof v === "string") return /\s/.test(v) ? JSON.stringify(v) : v;
+  if (typeof v === "object" && v !== null) return JSON.stringify(v);
+  return String(v);
+}
+
+export function formatLogLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  if (typeof entry !== "object" || entry === null) return line;
+  const time = typeof entry.time === "string" ? entry.time.slice(11, 19) : "";
+  const level = typeof entry.level === "number" ? (LEVELS[entry.level] ?? "") : "";
+  const service = String(entry.service ?? "").padEnd(5);
+  const parts = [time, service];
+  if (level !== "info") parts.push(level);
+  if (entry.remote !== undefined) parts.push(`${hostPort(entry.remote, entry.remotePort)} -> :${String(entry.port)}`);
+  parts.push(String(entry.msg ?? ""));
+  for (const [k, v] of Object.entries(entry)) {
+    if (!SHOWN_ELSEWHERE.has(k) && v !== undefined) parts.push(`${k}=${value(v)}`);
+  }
+  return parts.filter((p) => p !== "").join("  ");
+}

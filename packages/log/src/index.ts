@@ -1,0 +1,43 @@
+import { pino, type DestinationStream, type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+export interface LoggerOptions {
+  /** The app or service the lines come from (`web`, `smtp`, `echo`). */
+  readonly service: string;
+  readonly level?: string;
+  /** Where lines go; stdout by default. */
+  readonly destination?: DestinationStream;
+}
+
+/** A pino logger whose every line carries `service`; connection lines add port, remote, remotePort. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}
+
+/** A logger that writes nothing, for tests and for library callers who pass none. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
+
+/** The fields every connection line carries, so lines from all services read alike. */
+export interface ConnectionFields {
+  readonly port: number;
+  readonly remote: string | undefined;
+  readonly remotePort: number | undefined;
+}
+
+export function connectionFields(socket: {
+  localPort?: number | undefined;
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
+}): ConnectionFields {
+  return { port: socket.localPort ?? 0, remote: socket.remoteAddress, remotePort: socket.remotePort };
+}

@@ -1,0 +1,200 @@
+import { isIP } from "node:net";
+import path from "node:path";
+import { PortConfigError } from "./errors.js";
+import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
+
+/** Environment variables porthost reads; only this package reads `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_HOST = "127.0.0.1";
+/** Outside a container every service sits at its well-known port + 8000; the image sets 0. */
+export const DEFAULT_PORT_OFFSET = 8000;
+export const DEFAULT_DATA_DIR = "./data";
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ResolvedService extends ServiceSpec {
+  /** The port this service listens on (0: the system picks one). */
+  readonly port: number;
+  /** Which variable set the port, or how it was derived, for messages. */
+  readonly portSource: string;
+  /** Where a client of this service connects (`PORTHOST_<SERVICE>_ADDR`). */
+  readonly addr: Address;
+}
+
+export interface PorthostConfig {
+  readonly host: string;
+  readonly portOffset: number;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly services: Readonly<Record<ServiceName, ResolvedService>>;
+}
+
+export function portVariable(name: ServiceName): string {
+  return `PORTHOST_${name.toUpperCase()}_PORT`;
+}
+
+export function addrVariable(name: ServiceName): string {
+  return `PORTHOST_${name.toUpperCase()}_ADDR`;
+}
+
+/** Parses a port number from a variable, or stops with one line naming the variable. */
+export function parsePort(variable: string, raw: string): number {
+  const value = raw.trim();
+  if (!/^\d+$/.test(value)) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_NOT_A_PORT",
+      `${variable}=${JSON.stringify(raw)} is not a port number: use a whole number from 0 to 65535`,
+      variable,
+    );
+  }
+  const port = Number(value);
+  if (port > 65535) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_PORT_RANGE",
+      `${variable}=${value} is outside 0-65535: a port number is 16 bits`,
+      variable,
+    );
+  }
+  return port;
+}
+
+function parseHost(variable: string, raw: string): string {
+  const host = raw.trim();
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (isIP(host) === 0 && !hostname.test(host)) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_HOST",
+      `${variable}=${JSON.stringify(raw)} is not an IP address or host name (try 127.0.0.1, 0.0.0.0 or ::1)`,
+      variable,
+    );
+  }
+  return host;
+}
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseAddress(variable: string, raw: string): Address {
+  const value = raw.trim();
+  const match = /^\[([^\]]+)\]:(.*)$/.exec(value) ?? /^([^:]+):(.*)$/.exec(value);
+  if (!match || match[1] === undefined || match[2] === undefined) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_ADDR",
+      `${variable}=${JSON.stringify(raw)} is not host:port (for example smtp:25 or [::1]:8025)`,
+      variable,
+    );
+  }
+  const host = parseHost(variable, match[1]);
+  const port = parsePort(variable, match[2]);
+  if (port === 0) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_ADDR",
+      `${variable}=${value}: a client cannot connect to port 0`,
+      variable,
+    );
+  }
+  return { host, port };
+}
+
+/** A wildcard bind address is not somewhere a client can connect; use loopback instead. */
+function clientHost(bindHost: string): string {
+  if (bindHost === "0.0.0.0") return "127.0.0.1";
+  if (bindHost === "::") return "::1";
+  return bindHost;
+}
+
+function set(env: Env, variable: string): string | undefined {
+  const value = env[variable];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function resolveService(spec: ServiceSpec, env: Env, host: string, offset: number): ResolvedService {
+  const variable = portVariable(spec.name);
+  const explicit = set(env, variable);
+  let port: number;
+  let portSource: string;
+  if (explicit !== undefined) {
+    port = parsePort(variable, explicit);
+    portSource = variable;
+  } else {
+    port = spec.wellKnownPort + offset;
+    portSource = `${spec.wellKnownPort} + PORTHOST_PORT_OFFSET ${offset}`;
+    if (port > 65535) {
+      throw new PortConfigError(
+        "PORTHOST_ERR_PORT_RANGE",
+        `PORTHOST_PORT_OFFSET=${offset} puts ${spec.name} at ${port}, past 65535: use a smaller offset or set ${variable}`,
+        "PORTHOST_PORT_OFFSET",
+      );
+    }
+  }
+  const addrVar = addrVariable(spec.name);
+  const addrRaw = set(env, addrVar);
+  const addr = addrRaw !== undefined ? parseAddress(addrVar, addrRaw) : { host: clientHost(host), port };
+  return Object.freeze({ ...spec, port, portSource, addr: Object.freeze(addr) });
+}
+
+/** Two services may share a number only on different transports (as TCP and UDP do). */
+function refuseConflicts(services: readonly ResolvedService[]): void {
+  const owners = new Map<string, ResolvedService>();
+  for (const service of services) {
+    if (service.port === 0) continue;
+    for (const transport of service.transports) {
+      const key = `${service.port}/${transport}`;
+      const other = owners.get(key);
+      if (other) {
+        throw new PortConfigError(
+          "PORTHOST_ERR_PORT_CONFLICT",
+          `${service.name} and ${other.name} both want ${key} (${service.portSource}; ${other.portSource}): one port and transport serves one service, so change ${portVariable(service.name)}`,
+          portVariable(service.name),
+        );
+      }
+      owners.set(key, service);
+    }
+  }
+}
+
+function parseLogLevel(env: Env): LogLevel {
+  const raw = set(env, "PORTHOST_LOG_LEVEL");
+  if (raw === undefined) return "info";
+  const level = raw.trim() as LogLevel;
+  if (!LOG_LEVELS.includes(level)) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_VALUE",
+      `PORTHOST_LOG_LEVEL=${JSON.stringify(raw)} is not one of ${LOG_LEVELS.join(", ")}`,
+      "PORTHOST_LOG_LEVEL",
+    );
+  }
+  return level;
+}
+
+/**
+ * Reads and validates every porthost setting once. Throws PortConfigError with one line
+ * naming the variable at the first bad value.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): PorthostConfig {
+  const host = parseHost("PORTHOST_HOST", set(env, "PORTHOST_HOST") ?? DEFAULT_HOST);
+  const offsetRaw = set(env, "PORTHOST_PORT_OFFSET");
+  const portOffset = offsetRaw === undefined ? DEFAULT_PORT_OFFSET : parsePort("PORTHOST_PORT_OFFSET", offsetRaw);
+  const dataDir = path.resolve(cwd, set(env, "PORTHOST_DATA_DIR") ?? DEFAULT_DATA_DIR);
+  const logLevel = parseLogLevel(env);
+  const resolved = SERVICES.map((spec) => resolveService(spec, env, host, portOffset));
+  refuseConflicts(resolved.filter((s) => s.implemented));
+  const services = Object.freeze(
+    Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
+  );
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services });
+}
+
+/** The endpoints (port and transport) a service binds, in table order. */
+export function endpoints(service: ResolvedService): { port: number; transport: Transport }[] {
+  return service.transports.map((transport) => ({ port: service.port, transport }));
+}
+
+/** `host:port`, with brackets around an IPv6 host. */
+export function formatAddress(address: Address): string {
+  return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}

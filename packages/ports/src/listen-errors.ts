@@ -1,0 +1,52 @@
+import { PortConfigError } from "./errors.js";
+import { portVariable } from "./config.js";
+import type { ServiceName, Transport } from "./services.js";
+import { serviceSpec } from "./services.js";
+
+export interface ListenTarget {
+  readonly service: ServiceName;
+  readonly transport: Transport;
+  readonly host: string;
+  readonly port: number;
+}
+
+function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Turns a failed listen (EADDRINUSE, EACCES, EADDRNOTAVAIL) into a PortConfigError whose
+ * message names the port, the service and the fix. Other errors are returned unchanged.
+ */
+export function explainListenError(error: unknown, target: ListenTarget): unknown {
+  const { service, transport, host, port } = target;
+  const where = `${port}/${transport} (${service}) on ${host}`;
+  const variable = portVariable(service);
+  const wellKnown = serviceSpec(service).wellKnownPort;
+  switch (errnoCode(error)) {
+    case "EADDRINUSE":
+      return new PortConfigError(
+        "PORTHOST_ERR_ADDR_IN_USE",
+        `port ${where} is already in use by another program (is porthost already running?): stop it, or choose another port with ${variable}=<port> or shift every port with PORTHOST_PORT_OFFSET=<n>`,
+        variable,
+      );
+    case "EACCES":
+      return new PortConfigError(
+        "PORTHOST_ERR_PORT_PRIVILEGED",
+        `port ${where} is privileged (below 1024 needs root or CAP_NET_BIND_SERVICE): use PORTHOST_PORT_OFFSET=8000 (port ${wellKnown + 8000}) or ${variable}=<port above 1023>`,
+        variable,
+      );
+    case "EADDRNOTAVAIL":
+      return new PortConfigError(
+        "PORTHOST_ERR_ADDR_NOT_AVAILABLE",
+        `address ${host} for ${service} is not on this machine: set PORTHOST_HOST to one of its addresses (127.0.0.1, 0.0.0.0, ::1)`,
+        "PORTHOST_HOST",
+      );
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,40 @@
+import type { AddressInfo, Server } from "node:net";
+import type { Socket as UdpSocket } from "node:dgram";
+import { explainListenError, type ListenTarget } from "@porthost/ports";
+
+export interface ListeningEndpoint extends ListenTarget {}
+
+/** Listens a TCP server on its target; a taken or privileged port rejects with a one-line PortConfigError. */
+export function listenTcp(server: Server, target: ListenTarget): Promise<ListeningEndpoint> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off("listening", onListening);
+      reject(explainListenError(error, target));
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      const address = server.address() as AddressInfo;
+      resolve({ ...target, port: address.port });
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen({ port: target.port, host: target.host });
+  });
+}
+
+/** Binds a UDP socket on its target, with the same one-line errors as listenTcp. */
+export function bindUdp(socket: UdpSocket, target: ListenTarget): Promise<ListeningEndpoint> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      socket.off("listening", onListening);
+      reject(explainListenError(error, target));
+    };
+    const onListening = (): void => {
+      socket.off("error", onError);
+      resolve({ ...target, port: socket.address().port });
+    };
+    socket.once("error", onError);
+    socket.once("listening", onListening);
+    socket.bind({ port: target.port, address: target.host });
+  });
+}
