@@ -30,7 +30,9 @@ export interface SmtpService {
 function receivedHeader(session: SMTPServerSession, serverPort: number): Buffer {
   const from = `${session.clientHostname || session.remoteAddress} ([${session.remoteAddress}]:${session.remotePort})`;
   const by = `${hostname()} (porthost smtp, port ${serverPort})`;
-  return Buffer.from(`Received: from ${from}\r\n\tby ${by}\r\n\twith ESMTP id ${session.id};\r\n\t${new Date().toUTCString()}\r\n`);
+  return Buffer.from(
+    `Received: from ${from}\r\n\tby ${by}\r\n\twith ESMTP id ${session.id};\r\n\t${new Date().toUTCString()}\r\n`,
+  );
 }
 
 export function buildSmtp(options: SmtpOptions): SmtpService {
@@ -85,7 +87,12 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
     server,
     async listen() {
       await ensureMaildir(options.maildir);
-      const endpoint = await listenTcp(server.server, { service: "smtp", transport: "tcp", host: options.host, port: options.port });
+      const endpoint = await listenTcp(server.server, {
+        service: "smtp",
+        transport: "tcp",
+        host: options.host,
+        port: options.port,
+      });
       serverPort = endpoint.port;
       return [endpoint];
     },

@@ -3,7 +3,18 @@ import { formatAddress, rangeClass, type PorthostConfig } from "@porthost/ports"
 
 const portEntrySchema = {
   type: "object",
-  required: ["name", "transports", "wellKnownPort", "port", "rangeClass", "addr", "description", "rfc", "app", "implemented"],
+  required: [
+    "name",
+    "transports",
+    "wellKnownPort",
+    "port",
+    "rangeClass",
+    "addr",
+    "description",
+    "rfc",
+    "app",
+    "implemented",
+  ],
   properties: {
     name: { type: "string" },
     transports: { type: "array", items: { type: "string", enum: ["tcp", "udp"] } },

@@ -6,5 +6,9 @@ export interface WebError {
 }
 
 export const webErrors = {
-  notFound: (): WebError => ({ statusCode: 404, code: "PORTHOST_WEB_NOT_FOUND", message: "No file or route at this path" }),
+  notFound: (): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NOT_FOUND",
+    message: "No file or route at this path",
+  }),
 } as const;

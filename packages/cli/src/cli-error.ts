@@ -21,7 +21,9 @@ function errnoCode(error: unknown): string | undefined {
 export function connectionFailure(error: unknown, service: string, where: string): CliError {
   switch (errnoCode(error)) {
     case "ECONNREFUSED":
-      return failure(`nothing listens on ${where}, where ${service} should be: start porthost (npm start) or set PORTHOST_${service.toUpperCase()}_ADDR`);
+      return failure(
+        `nothing listens on ${where}, where ${service} should be: start porthost (npm start) or set PORTHOST_${service.toUpperCase()}_ADDR`,
+      );
     case "ETIMEDOUT":
     case "ETIMEOUT":
       return failure(`${service} at ${where} did not answer in time`);

@@ -1,7 +1,25 @@
 /** Turns one pino JSON line from an app into a short line a person reads while traffic flows. */
 
-const LEVELS: Readonly<Record<number, string>> = { 10: "trace", 20: "debug", 30: "info", 40: "WARN", 50: "ERROR", 60: "FATAL" };
-const SHOWN_ELSEWHERE = new Set(["level", "time", "service", "msg", "pid", "hostname", "remote", "remotePort", "port", "reqId"]);
+const LEVELS: Readonly<Record<number, string>> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+const SHOWN_ELSEWHERE = new Set([
+  "level",
+  "time",
+  "service",
+  "msg",
+  "pid",
+  "hostname",
+  "remote",
+  "remotePort",
+  "port",
+  "reqId",
+]);
 
 function hostPort(host: unknown, port: unknown): string {
   const h = typeof host === "string" ? host.replace(/^::ffff:/, "") : "?";

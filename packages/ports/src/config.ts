@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import path from "node:path";
+import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 
@@ -66,7 +67,8 @@ export function parsePort(variable: string, raw: string): number {
 
 function parseHost(variable: string, raw: string): string {
   const host = raw.trim();
-  const hostname = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  const hostname =
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
   if (isIP(host) === 0 && !hostname.test(host)) {
     throw new PortConfigError(
       "PORTHOST_ERR_BAD_HOST",
@@ -107,14 +109,9 @@ function clientHost(bindHost: string): string {
   return bindHost;
 }
 
-function set(env: Env, variable: string): string | undefined {
-  const value = env[variable];
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
 function resolveService(spec: ServiceSpec, env: Env, host: string, offset: number): ResolvedService {
   const variable = portVariable(spec.name);
-  const explicit = set(env, variable);
+  const explicit = envValue(env, variable);
   let port: number;
   let portSource: string;
   if (explicit !== undefined) {
@@ -132,7 +129,7 @@ function resolveService(spec: ServiceSpec, env: Env, host: string, offset: numbe
     }
   }
   const addrVar = addrVariable(spec.name);
-  const addrRaw = set(env, addrVar);
+  const addrRaw = envValue(env, addrVar);
   const addr = addrRaw !== undefined ? parseAddress(addrVar, addrRaw) : { host: clientHost(host), port };
   return Object.freeze({ ...spec, port, portSource, addr: Object.freeze(addr) });
 }
@@ -157,30 +154,16 @@ function refuseConflicts(services: readonly ResolvedService[]): void {
   }
 }
 
-function parseLogLevel(env: Env): LogLevel {
-  const raw = set(env, "PORTHOST_LOG_LEVEL");
-  if (raw === undefined) return "info";
-  const level = raw.trim() as LogLevel;
-  if (!LOG_LEVELS.includes(level)) {
-    throw new PortConfigError(
-      "PORTHOST_ERR_BAD_VALUE",
-      `PORTHOST_LOG_LEVEL=${JSON.stringify(raw)} is not one of ${LOG_LEVELS.join(", ")}`,
-      "PORTHOST_LOG_LEVEL",
-    );
-  }
-  return level;
-}
-
 /**
  * Reads and validates every porthost setting once. Throws PortConfigError with one line
  * naming the variable at the first bad value.
  */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): PorthostConfig {
-  const host = parseHost("PORTHOST_HOST", set(env, "PORTHOST_HOST") ?? DEFAULT_HOST);
-  const offsetRaw = set(env, "PORTHOST_PORT_OFFSET");
+  const host = parseHost("PORTHOST_HOST", envValue(env, "PORTHOST_HOST") ?? DEFAULT_HOST);
+  const offsetRaw = envValue(env, "PORTHOST_PORT_OFFSET");
   const portOffset = offsetRaw === undefined ? DEFAULT_PORT_OFFSET : parsePort("PORTHOST_PORT_OFFSET", offsetRaw);
-  const dataDir = path.resolve(cwd, set(env, "PORTHOST_DATA_DIR") ?? DEFAULT_DATA_DIR);
-  const logLevel = parseLogLevel(env);
+  const dataDir = path.resolve(cwd, envValue(env, "PORTHOST_DATA_DIR") ?? DEFAULT_DATA_DIR);
+  const logLevel = readChoice(env, "PORTHOST_LOG_LEVEL", "info", LOG_LEVELS);
   const resolved = SERVICES.map((spec) => resolveService(spec, env, host, portOffset));
   refuseConflicts(resolved.filter((s) => s.implemented));
   const services = Object.freeze(

@@ -5,3 +5,4 @@ export * from "./listen-errors.js";
 export * from "./ranges.js";
 export * from "./known-ports.js";
 export * from "./whois.js";
+export * from "./env-values.js";

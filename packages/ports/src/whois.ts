@@ -1,6 +1,13 @@
 import type { PorthostConfig, ResolvedService } from "./config.js";
 import { WELL_KNOWN, readServicesDatabase, type Assignment, type ServicesEntry } from "./known-ports.js";
-import { IANA_RANGES, isPortNumber, rangeClass, readEphemeralRange, type PortRange, type RangeClass } from "./ranges.js";
+import {
+  IANA_RANGES,
+  isPortNumber,
+  rangeClass,
+  readEphemeralRange,
+  type PortRange,
+  type RangeClass,
+} from "./ranges.js";
 import { isServiceName } from "./services.js";
 
 export interface PorthostUse {
@@ -36,9 +43,19 @@ export function describePort(port: number, config: PorthostConfig, options: Whoi
   const porthost: PorthostUse[] = [];
   for (const service of Object.values(config.services)) {
     if (service.port === port) {
-      porthost.push({ service: service.name, transports: service.transports, as: "listens", implemented: service.implemented });
+      porthost.push({
+        service: service.name,
+        transports: service.transports,
+        as: "listens",
+        implemented: service.implemented,
+      });
     } else if (service.wellKnownPort === port) {
-      porthost.push({ service: service.name, transports: service.transports, as: "well-known", implemented: service.implemented });
+      porthost.push({
+        service: service.name,
+        transports: service.transports,
+        as: "well-known",
+        implemented: service.implemented,
+      });
     }
   }
   const range = readEphemeralRange(options.ephemeralRangeFile);

@@ -2,7 +2,8 @@ import type { AddressInfo, Server } from "node:net";
 import type { Socket as UdpSocket } from "node:dgram";
 import { explainListenError, type ListenTarget } from "@porthost/ports";
 
-export interface ListeningEndpoint extends ListenTarget {}
+/** A target after listening: `port` is the real one (0 resolved by the system). */
+export type ListeningEndpoint = ListenTarget;
 
 /** Listens a TCP server on its target; a taken or privileged port rejects with a one-line PortConfigError. */
 export function listenTcp(server: Server, target: ListenTarget): Promise<ListeningEndpoint> {

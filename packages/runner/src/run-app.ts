@@ -49,11 +49,18 @@ export async function runApp(app: AppName, start: StartApp): Promise<void> {
       process.exit(EXIT_FAILED);
     }
     tell({ type: "failed", app, code: error.code, message: error.message });
-    process.exit(error.code === "PORTHOST_ERR_ADDR_IN_USE" || error.code === "PORTHOST_ERR_PORT_PRIVILEGED" ? EXIT_FAILED : EXIT_BAD_CONFIG);
+    process.exit(
+      error.code === "PORTHOST_ERR_ADDR_IN_USE" || error.code === "PORTHOST_ERR_PORT_PRIVILEGED"
+        ? EXIT_FAILED
+        : EXIT_BAD_CONFIG,
+    );
   }
 
   for (const endpoint of running.endpoints) {
-    logger.info({ port: endpoint.port, transport: endpoint.transport, host: endpoint.host, for: endpoint.service }, "listening");
+    logger.info(
+      { port: endpoint.port, transport: endpoint.transport, host: endpoint.host, for: endpoint.service },
+      "listening",
+    );
   }
   tell({ type: "ready", app, endpoints: running.endpoints });
 

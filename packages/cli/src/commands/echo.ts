@@ -13,7 +13,12 @@ export interface EchoResult {
 }
 
 /** Sends text to the echo service over TCP and waits until as many bytes come back. */
-export function tcpRoundTrip(host: string, port: number, text: string, timeoutMs = ECHO_TIMEOUT_MS): Promise<EchoResult> {
+export function tcpRoundTrip(
+  host: string,
+  port: number,
+  text: string,
+  timeoutMs = ECHO_TIMEOUT_MS,
+): Promise<EchoResult> {
   const payload = Buffer.from(text);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
@@ -45,7 +50,8 @@ export function tcpRoundTrip(host: string, port: number, text: string, timeoutMs
       resolve(result);
     });
     socket.on("end", () => {
-      if (received < payload.length) reject(new Error(`the connection closed after ${received} of ${payload.length} bytes`));
+      if (received < payload.length)
+        reject(new Error(`the connection closed after ${received} of ${payload.length} bytes`));
     });
   });
 }
@@ -62,7 +68,8 @@ export async function echoCommand(words: readonly string[], config: PorthostConf
   } catch (error) {
     throw connectionFailure(error, "echo", where);
   }
-  if (result.received !== text) throw failure(`echo at ${where} sent back different bytes: ${JSON.stringify(result.received)}`);
+  if (result.received !== text)
+    throw failure(`echo at ${where} sent back different bytes: ${JSON.stringify(result.received)}`);
   if (json) return JSON.stringify(result, null, 2);
   return [
     `${formatAddress({ host: result.local.address, port: result.local.port })} -> ${formatAddress({ host: result.remote.address, port: result.remote.port })} (tcp)`,

@@ -27,7 +27,10 @@ const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 
 /** `porthost send`: one message through nodemailer to the SMTP service's address. */
 export async function sendCommand(args: SendArgs, config: PorthostConfig, json: boolean): Promise<string> {
-  const to = (args.to ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter((t) => t !== "");
+  const to = (args.to ?? [])
+    .flatMap((t) => t.split(","))
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   if (to.length === 0) throw usageError("send needs a recipient: porthost send --to you@example.test");
   const from = args.from ?? "porthost <porthost@localhost>";
   for (const address of [...to, from.replace(/^.*<([^>]*)>\s*$/, "$1")]) {

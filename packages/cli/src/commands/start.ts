@@ -27,7 +27,10 @@ export function servedApps(): AppName[] {
 
 function startApp(app: AppName, jsonLogs: boolean): AppProcess {
   // Own process group: Ctrl-C reaches the supervisor only, which stops each app once, in order.
-  const child = spawn(process.execPath, [appMain(app)], { stdio: ["ignore", "pipe", "inherit", "ipc"], detached: true });
+  const child = spawn(process.execPath, [appMain(app)], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    detached: true,
+  });
   const proc: AppProcess = {
     app,
     child,
@@ -52,7 +55,13 @@ function settled(proc: AppProcess): Promise<void> {
 }
 
 function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[]): string {
-  const rows = endpoints.map((e) => [e.service, e.transport, String(e.port), rangeClass(e.port), tryIt(config.services[e.service])]);
+  const rows = endpoints.map((e) => [
+    e.service,
+    e.transport,
+    String(e.port),
+    rangeClass(e.port),
+    tryIt(config.services[e.service]),
+  ]);
   return [
     "",
     `porthost is up: one host (${config.host}), one port per service.`,
@@ -86,7 +95,10 @@ export async function startCommand(config: PorthostConfig, jsonLogs: boolean): P
   if (failed.length > 0) {
     await stopAll(procs);
     for (const p of failed) {
-      const reason = p.outcome?.type === "failed" ? p.outcome.message : `exited with code ${String(p.child.exitCode)} before listening`;
+      const reason =
+        p.outcome?.type === "failed"
+          ? p.outcome.message
+          : `exited with code ${String(p.child.exitCode)} before listening`;
       process.stderr.write(`porthost: ${p.app}: ${reason}\n`);
     }
     return failed.some((p) => p.outcome?.type === "failed" && p.outcome.code.startsWith("PORTHOST_ERR_ADDR")) ? 1 : 2;
@@ -108,7 +120,9 @@ export async function startCommand(config: PorthostConfig, jsonLogs: boolean): P
     for (const p of procs) {
       void p.exited.then((code) => {
         if (stopping) return;
-        process.stderr.write(`porthost: ${p.app} stopped unexpectedly (exit code ${String(code)}); stopping the others\n`);
+        process.stderr.write(
+          `porthost: ${p.app} stopped unexpectedly (exit code ${String(code)}); stopping the others\n`,
+        );
         stop(1);
       });
     }

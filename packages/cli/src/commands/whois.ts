@@ -19,9 +19,13 @@ function whoisPort(port: number, config: PorthostConfig, options: WhoisOptions, 
   for (const use of facts.porthost) {
     const s = config.services[use.service as keyof PorthostConfig["services"]];
     if (use.as === "listens") {
-      lines.push(`  porthost: ${use.service} listens here (${use.transports.join("+")})${use.implemented ? "" : ", not served yet"}`);
+      lines.push(
+        `  porthost: ${use.service} listens here (${use.transports.join("+")})${use.implemented ? "" : ", not served yet"}`,
+      );
     } else {
-      lines.push(`  porthost: ${use.service}'s well-known port; here it listens on ${s.port}${use.implemented ? "" : " (not served yet)"}`);
+      lines.push(
+        `  porthost: ${use.service}'s well-known port; here it listens on ${s.port}${use.implemented ? "" : " (not served yet)"}`,
+      );
     }
   }
   if (facts.porthost.length === 0) lines.push("  porthost: no porthost service uses this number");
@@ -37,13 +41,17 @@ function whoisPort(port: number, config: PorthostConfig, options: WhoisOptions, 
 function whoisName(name: string, config: PorthostConfig, options: WhoisOptions, json: boolean): string {
   const facts = describeName(name, config, options);
   if (!facts.porthost && facts.wellKnown.length === 0 && facts.servicesDatabase.length === 0) {
-    throw usageError(`no service is called ${JSON.stringify(name)}: try a number (whois 443) or a name like smtp, http, echo`);
+    throw usageError(
+      `no service is called ${JSON.stringify(name)}: try a number (whois 443) or a name like smtp, http, echo`,
+    );
   }
   if (json) return JSON.stringify(facts, null, 2);
   const lines = [`${facts.name}:`];
   const s = facts.porthost;
   if (s) {
-    lines.push(`  well-known port: ${s.wellKnownPort}/${s.transports.join("+")} (${rangeClass(s.wellKnownPort)} range), ${s.rfc}`);
+    lines.push(
+      `  well-known port: ${s.wellKnownPort}/${s.transports.join("+")} (${rangeClass(s.wellKnownPort)} range), ${s.rfc}`,
+    );
     lines.push(`  ${s.description}`);
     lines.push(
       s.implemented
@@ -51,15 +59,22 @@ function whoisName(name: string, config: PorthostConfig, options: WhoisOptions, 
         : `  porthost: will listen on ${s.port}; not served yet`,
     );
   }
-  for (const a of facts.wellKnown) if (!s) lines.push(`  well-known: ${a.port}/${a.transports.join("+")}: ${a.description}`);
+  for (const a of facts.wellKnown)
+    if (!s) lines.push(`  well-known: ${a.port}/${a.transports.join("+")}: ${a.description}`);
   const db = facts.servicesDatabase.map((e) => `${e.port}/${e.transport}`);
   if (db.length > 0) lines.push(`  services database: ${[...new Set(db)].join(", ")}`);
   return lines.join("\n");
 }
 
 /** `porthost whois <port|name>`: what a number or a name means. */
-export function whoisCommand(query: string | undefined, config: PorthostConfig, json: boolean, options: WhoisOptions = {}): string {
-  if (query === undefined || query.trim() === "") throw usageError("whois needs a port number or a service name: porthost whois 443");
+export function whoisCommand(
+  query: string | undefined,
+  config: PorthostConfig,
+  json: boolean,
+  options: WhoisOptions = {},
+): string {
+  if (query === undefined || query.trim() === "")
+    throw usageError("whois needs a port number or a service name: porthost whois 443");
   if (/^\d+$/.test(query)) {
     const port = Number(query);
     if (port > 65535) throw usageError(`${query} is not a port number: ports are 16 bits, 0-65535`);

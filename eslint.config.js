@@ -1,0 +1,32 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import globals from "globals";
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "data/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // Only the port-config package reads the environment.
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "Read settings through @porthost/ports (loadConfig), not process.env.",
+        },
+      ],
+    },
+  },
+  {
+    files: ["packages/ports/src/**", "**/*.test.ts", "**/test/**", "tests/**", "bench/**", "**/*.config.*"],
+    rules: { "no-restricted-properties": "off" },
+  },
+  {
+    files: ["apps/web/public/**/*.js"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+);
