@@ -103,7 +103,7 @@ export function parseAddress(variable: string, raw: string): Address {
 }
 
 /** A wildcard bind address is not somewhere a client can connect; use loopback instead. */
-function clientHost(bindHost: string): string {
+export function clientHost(bindHost: string): string {
   if (bindHost === "0.0.0.0") return "127.0.0.1";
   if (bindHost === "::") return "::1";
   return bindHost;
