@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadConfig, SERVICES, type ServiceName, type ServiceSpec } from "@porthost/ports";
+import { PROBES } from "@porthost/runner";
+import { composeModel, DEFAULT_NODE_IMAGE, publishedPorts, renderComposeFile } from "./compose-file.js";
+
+const ROOT = new URL("../../../", import.meta.url);
+
+interface ComposeService {
+  build: { args: Record<string, string> };
+  ports: string[];
+  environment: Record<string, string>;
+  volumes?: string[];
+  healthcheck: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  sysctls: Record<string, number>;
+}
+
+function services(table: readonly ServiceSpec[]): Record<string, ComposeService> {
+  return (parse(renderComposeFile(table)) as { services: Record<string, ComposeService> }).services;
+}
+
+/** The table as the echo and pop3 work will leave it: echo on tcp+udp, discard and pop3 served. */
+const GROWN_TABLE: readonly ServiceSpec[] = SERVICES.map((s) => {
+  if (s.name === "echo") return { ...s, transports: ["tcp", "udp"] };
+  if (s.name === "discard" || s.name === "pop3") return { ...s, implemented: true };
+  return s;
+});
+
+describe("docker-compose.yml", () => {
+  it("is the file the generator writes from today's table (else: npm run compose:generate)", async () => {
+    const committed = await readFile(new URL("docker-compose.yml", ROOT), "utf8");
+    expect(committed, "docker-compose.yml is stale: run `npm run compose:generate` and commit it").toBe(
+      renderComposeFile(),
+    );
+  });
+
+  it("publishes every implemented endpoint on the npm start port, to the well-known port inside", () => {
+    const local = loadConfig({});
+    const inside = loadConfig({ PORTHOST_PORT_OFFSET: "0", PORTHOST_HOST: "0.0.0.0" });
+    const published = publishedPorts();
+    const expected = SERVICES.filter((s) => s.implemented).flatMap((s) => s.transports.map((t) => `${s.name}/${t}`));
+    expect(published.map((p) => `${p.service}/${p.transport}`)).toEqual(expected);
+    for (const port of published) {
+      expect(port.defaultHostPort).toBe(local.services[port.service].port);
+      expect(port.containerPort).toBe(inside.services[port.service].port);
+    }
+    expect(services(SERVICES)["smtp"]?.ports).toEqual([
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_SMTP_PORT:-8025}:25/tcp",
+    ]);
+  });
+
+  it("leaves out what no app serves yet", () => {
+    const today = services(SERVICES);
+    const unimplemented = SERVICES.filter((s) => !s.implemented).map((s) => `:${s.wellKnownPort}/`);
+    const allPorts = Object.values(today).flatMap((s) => s.ports);
+    for (const marker of unimplemented) expect(allPorts.join(" ")).not.toContain(marker);
+    expect(Object.keys(today)).toEqual([...new Set(SERVICES.filter((s) => s.implemented).map((s) => s.app))]);
+  });
+
+  it("grows with the table: echo over UDP, discard on 9 and pop3 on 110 once implemented", () => {
+    const grown = services(GROWN_TABLE);
+    expect(grown["echo"]?.ports).toEqual([
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_ECHO_PORT:-8007}:7/tcp",
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_ECHO_PORT:-8007}:7/udp",
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_DISCARD_PORT:-8009}:9/tcp",
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_DISCARD_PORT:-8009}:9/udp",
+    ]);
+    expect(grown["echo"]?.healthcheck.test).toEqual(["CMD", "porthost-healthcheck", "echo", "discard"]);
+    expect(grown["pop3"]).toMatchObject({
+      ports: ["${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_POP3_PORT:-8110}:110/tcp"],
+      volumes: ["mail:/data"],
+      depends_on: { smtp: { condition: "service_healthy" } },
+      healthcheck: { test: ["CMD", "porthost-healthcheck", "pop3"] },
+    });
+    expect(grown["web"]?.environment).toMatchObject({
+      PORTHOST_POP3_ADDR: "pop3:110",
+      PORTHOST_DISCARD_ADDR: "echo:9",
+    });
+  });
+
+  it("shares the mail volume between the apps that touch mail, and only those", () => {
+    const grown = services(GROWN_TABLE);
+    const withMail = Object.entries(grown)
+      .filter(([, s]) => s.volumes?.includes("mail:/data"))
+      .map(([name]) => name);
+    expect(withMail.sort()).toEqual(["pop3", "smtp", "web"]);
+    expect(grown["web"]?.depends_on).toEqual({ smtp: { condition: "service_healthy" } });
+    expect(grown["smtp"]?.depends_on).toBeUndefined();
+  });
+
+  it("lets every service bind below 1024 as a non-root user and tells it where the others are", () => {
+    for (const [name, service] of Object.entries(services(SERVICES))) {
+      expect(service.sysctls, name).toEqual({ "net.ipv4.ip_unprivileged_port_start": 0 });
+      expect(service.build.args["APP"]).toBe(name);
+      expect(service.environment).toMatchObject({ PORTHOST_SMTP_ADDR: "smtp:25", PORTHOST_HTTP_ADDR: "web:80" });
+    }
+  });
+
+  it("builds from the same default base image the Dockerfile names", async () => {
+    const dockerfile = await readFile(new URL("Dockerfile", ROOT), "utf8");
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=${DEFAULT_NODE_IMAGE.replace(/\./g, "\\.")}$`, "m"));
+    const model = composeModel() as { services: Record<string, ComposeService> };
+    for (const service of Object.values(model.services)) {
+      expect(service.build.args["NODE_IMAGE"]).toBe(`\${NODE_IMAGE:-${DEFAULT_NODE_IMAGE}}`);
+    }
+  });
+
+  it("has a healthcheck that probes every service it runs, on every transport", () => {
+    for (const table of [SERVICES, GROWN_TABLE]) {
+      const probed = Object.values(services(table)).flatMap((s) => s.healthcheck.test.slice(2)) as ServiceName[];
+      const served = table.filter((s) => s.implemented);
+      expect(probed.sort()).toEqual(served.map((s) => s.name).sort());
+      for (const spec of served) {
+        for (const transport of spec.transports)
+          expect(PROBES[spec.name]?.[transport], `${spec.name}/${transport}`).toBeDefined();
+      }
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import { Document, isPair, isScalar, isSeq, visit } from "yaml";
+import {
+  addrVariable,
+  DEFAULT_PORT_OFFSET,
+  portVariable,
+  SERVICES,
+  type AppName,
+  type ServiceName,
+  type ServiceSpec,
+  type Transport,
+} from "@porthost/ports";
+
+/** The base image when NODE_IMAGE is not set; the Dockerfile's `ARG NODE_IMAGE` default must match. */
+export const DEFAULT_NODE_IMAGE = "node:22-bookworm-slim";
+/** Where the mail volume sits in every container (PORTHOST_DATA_DIR in the image). */
+export const DATA_DIR_IN_CONTAINER = "/data";
+export const MAIL_VOLUME = "mail";
+/** The command the image puts on PATH (packages/runner/bin/porthost-healthcheck.js). */
+export const HEALTHCHECK_COMMAND = "porthost-healthcheck";
+
+/** What each app does with the mail volume: smtp writes the Maildir, web and pop3 read it. */
+const MAIL_USE: Readonly<Record<AppName, "writes" | "reads" | "none">> = {
+  web: "reads",
+  smtp: "writes",
+  echo: "none",
+  pop3: "reads",
+};
+
+/** Healthcheck timing: a probe answers in under HEALTH_PROBE_TIMEOUT_MS (3 s). */
+const HEALTHCHECK = { interval: "5s", timeout: "5s", retries: 3, start_period: "30s" } as const;
+
+export interface PublishedPort {
+  readonly app: AppName;
+  readonly service: ServiceName;
+  readonly transport: Transport;
+  /** The port inside the container: the well-known one. */
+  readonly containerPort: number;
+  /** The host port when no variable overrides it: the one `npm start` uses. */
+  readonly defaultHostPort: number;
+  /** The variable that moves the host port, as for `npm start`. */
+  readonly hostPortVariable: string;
+}
+
+/** The services a compose file runs: every implemented one, grouped by the app that serves it. */
+export function composeApps(services: readonly ServiceSpec[] = SERVICES): Map<AppName, ServiceSpec[]> {
+  const apps = new Map<AppName, ServiceSpec[]>();
+  for (const service of services) {
+    if (!service.implemented) continue;
+    apps.set(service.app, [...(apps.get(service.app) ?? []), service]);
+  }
+  return apps;
+}
+
+/** Every endpoint compose publishes, tcp and udp, in table order. */
+export function publishedPorts(services: readonly ServiceSpec[] = SERVICES): PublishedPort[] {
+  return [...composeApps(services)].flatMap(([app, specs]) =>
+    specs.flatMap((spec) =>
+      spec.transports.map((transport) => ({
+        app,
+        service: spec.name,
+        transport,
+        containerPort: spec.wellKnownPort,
+        defaultHostPort: spec.wellKnownPort + DEFAULT_PORT_OFFSET,
+        hostPortVariable: portVariable(spec.name),
+      })),
+    ),
+  );
+}
+
+function portMapping(port: PublishedPort): string {
+  return `\${PORTHOST_HOST:-127.0.0.1}:\${${port.hostPortVariable}:-${port.defaultHostPort}}:${port.containerPort}/${port.transport}`;
+}
+
+/** The compose file as a plain object (the Compose Specification, no `version` key). */
+export function composeModel(services: readonly ServiceSpec[] = SERVICES): Record<string, unknown> {
+  const apps = composeApps(services);
+  const ports = publishedPorts(services);
+  // Every container learns where every service is, by compose service name and well-known port.
+  const environment = Object.fromEntries(
+    [...apps].flatMap(([app, specs]) => specs.map((s) => [addrVariable(s.name), `${app}:${s.wellKnownPort}`])),
+  );
+  const writer = [...apps.keys()].find((app) => MAIL_USE[app] === "writes");
+  const composeServices = Object.fromEntries(
+    [...apps].map(([app, specs]) => {
+      const usesMail = MAIL_USE[app] !== "none";
+      const definition = {
+        build: {
+          context: ".",
+          target: "runtime",
+          args: { APP: app, NODE_IMAGE: `\${NODE_IMAGE:-${DEFAULT_NODE_IMAGE}}` },
+        },
+        restart: "unless-stopped",
+        // Lets the non-root service bind its well-known port below 1024 (Docker sets it; podman may not).
+        sysctls: { "net.ipv4.ip_unprivileged_port_start": 0 },
+        environment,
+        ports: ports.filter((p) => p.app === app).map(portMapping),
+        ...(usesMail ? { volumes: [`${MAIL_VOLUME}:${DATA_DIR_IN_CONTAINER}`] } : {}),
+        healthcheck: { test: ["CMD", HEALTHCHECK_COMMAND, ...specs.map((s) => s.name)], ...HEALTHCHECK },
+        // Readers start once the writer is healthy, so the Maildir exists when they first look.
+        ...(MAIL_USE[app] === "reads" && writer ? { depends_on: { [writer]: { condition: "service_healthy" } } } : {}),
+      };
+      return [app, definition];
+    }),
+  );
+  return { services: composeServices, volumes: { [MAIL_VOLUME]: {} } };
+}
+
+export const COMPOSE_FILE_HEADER = [
+  "# Generated from the service table (packages/ports/src/services.ts) by `npm run compose:generate`;",
+  "# edit the table or packages/compose/src/compose-file.ts and regenerate, not this file.",
+  "# Host ports follow `npm start`: PORTHOST_<SERVICE>_PORT and PORTHOST_HOST move them.",
+].join("\n");
+
+/** The text of docker-compose.yml. */
+export function renderComposeFile(services: readonly ServiceSpec[] = SERVICES): string {
+  const document = new Document(composeModel(services), { aliasDuplicateObjects: false });
+  visit(document, {
+    Pair(_, pair) {
+      // The exec form of a healthcheck reads best on one line, as in Docker's documentation.
+      if (isPair(pair) && isScalar(pair.key) && pair.key.value === "test" && isSeq(pair.value)) {
+        pair.value.flow = true;
+        for (const item of pair.value.items) if (isScalar(item)) item.type = "QUOTE_DOUBLE";
+      }
+    },
+    Scalar(_, scalar) {
+      // Quoted, as compose's documentation advises for ports and anything with ${...} or a colon.
+      if (typeof scalar.value === "string" && /[$:]/.test(scalar.value)) scalar.type = "QUOTE_DOUBLE";
+    },
+  });
+  return `${COMPOSE_FILE_HEADER}\n${document.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+}
