@@ -1,0 +1,235 @@
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { composeApps, DATA_DIR_IN_CONTAINER, publishedPorts, type PublishedPort } from "@porthost/compose";
+import { maildirRoot } from "@porthost/mailstore";
+import type { Address } from "@porthost/ports";
+import { probeService } from "@porthost/runner";
+import { compose, composeOk, findComposeCli, publishedAddress, type ComposeProject } from "./compose-cli.js";
+import {
+  dockerEndpoint,
+  dockerGet,
+  isPodman,
+  projectContainers,
+  runPodmanHealthchecks,
+  type EngineVersion,
+  type HealthTicker,
+} from "./docker-api.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const PROJECT = "porthost-test";
+const HEALTHY_TIMEOUT_MS = 180_000; // 3 min: start_period is 30 s, a slow first start needs more
+const POLL_MS = 1_000; // 1 s
+const PODMAN_HEALTH_TICK_MS = 2_000; // 2 s
+const MAIL_STORED_TIMEOUT_MS = 10_000; // 10 s
+/** Set to the web mail API's path (issue 5) to also read the mail back over HTTP, e.g. "/api/messages". */
+const WEB_MAIL_API_PATH: string | undefined = undefined;
+
+const apps = [...composeApps().keys()];
+const endpoints = publishedPorts();
+const engine = dockerEndpoint();
+const timings: Record<string, number> = {};
+const published = new Map<PublishedPort, Address>();
+let project: ComposeProject;
+let healthTicker: HealthTicker | undefined;
+let failed = false;
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[label] = Math.round((performance.now() - started) / 100) / 10;
+  }
+}
+
+async function waitUntilHealthy(): Promise<void> {
+  const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
+  for (;;) {
+    const containers = await projectContainers(engine, PROJECT);
+    const broken = containers.filter((c) => c.health === "unhealthy" || ["exited", "dead"].includes(c.status));
+    if (broken.length > 0) {
+      const why = broken.map(
+        (c) => `${c.service}: ${c.status}/${c.health ?? "no healthcheck"} ${c.lastHealthOutput ?? ""}`,
+      );
+      throw new Error(`not healthy:\n${why.join("\n")}`);
+    }
+    const healthy = containers.filter((c) => c.health === "healthy").map((c) => c.service);
+    if (apps.every((app) => healthy.includes(app))) return;
+    if (Date.now() > deadline) {
+      const states = containers.map((c) => `${c.service}: ${c.status}/${c.health ?? "no healthcheck"}`);
+      const ticker = healthTicker?.lastError();
+      throw new Error(
+        `services not healthy after ${HEALTHY_TIMEOUT_MS} ms (want ${apps.join(", ")}):\n${states.join("\n")}` +
+          (ticker ? `\npodman healthcheck runner: ${ticker}` : ""),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Runs node inside a service's container: the one tool every porthost image is sure to have. */
+function nodeInside(app: string, script: string, ...args: string[]): Promise<string> {
+  return composeOk(project, ["exec", "-T", app, "node", "-e", script, ...args]);
+}
+
+/** Lists "port/transport" for every listening TCP and bound UDP socket in the container's network. */
+const LISTENING_SCRIPT = `
+const fs = require("fs");
+const seen = new Set();
+for (const [file, transport, state] of [["tcp", "tcp", "0A"], ["tcp6", "tcp", "0A"], ["udp", "udp", "07"], ["udp6", "udp", "07"]]) {
+  let text = "";
+  try { text = fs.readFileSync("/proc/net/" + file, "utf8"); } catch { continue; }
+  for (const line of text.split("\\n").slice(1)) {
+    const f = line.trim().split(/\\s+/);
+    if (f.length > 3 && f[3] === state) seen.add(parseInt(f[1].split(":")[1], 16) + "/" + transport);
+  }
+}
+process.stdout.write(JSON.stringify([...seen]));`;
+
+/** Prints the Maildir file that holds a token, or exits 1. */
+const FIND_MAIL_SCRIPT = `
+const fs = require("fs"), path = require("path");
+const [root, token] = process.argv.slice(1);
+for (const sub of ["new", "cur"]) {
+  let names = [];
+  try { names = fs.readdirSync(path.join(root, sub)); } catch { continue; }
+  for (const name of names) {
+    if (fs.readFileSync(path.join(root, sub, name), "latin1").includes(token)) { process.stdout.write(sub + "/" + name); process.exit(0); }
+  }
+}
+process.exit(1);`;
+
+async function eventually<T>(what: string, timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function addressOf(service: string, transport: "tcp" | "udp" = "tcp"): Address {
+  const entry = [...published].find(([p]) => p.service === service && p.transport === transport);
+  if (!entry) throw new Error(`${service}/${transport} is not published by docker-compose.yml`);
+  return entry[1];
+}
+
+beforeAll(async () => {
+  const cli = findComposeCli();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Host port 0: the engine picks free ports, so the test never collides with a running porthost.
+  for (const endpoint of endpoints) env[endpoint.hostPortVariable] ??= "0";
+  project = { cli, cwd: REPO_ROOT, project: PROJECT, env };
+
+  const version = await dockerGet<EngineVersion>(engine, "/version").catch((error: Error) => {
+    throw new Error(
+      `no container engine answers (${error.message}); on a machine without Docker run: eval "$(../shared/tools/container-engine.sh up)"`,
+    );
+  });
+  console.log(`engine ${isPodman(version) ? "podman" : "docker"} ${version.Version}, compose CLI: ${cli.join(" ")}`);
+
+  await composeOk(project, ["config", "--quiet"]);
+  await composeOk(project, ["down", "--volumes", "--remove-orphans", "--timeout", "5"]);
+  await timed("build", () => composeOk(project, ["build"], true));
+  if (isPodman(version)) healthTicker = runPodmanHealthchecks(engine, PROJECT, PODMAN_HEALTH_TICK_MS);
+  await timed("up", () => composeOk(project, ["up", "--detach"], true));
+  await timed("healthy", waitUntilHealthy);
+  for (const endpoint of endpoints) {
+    published.set(endpoint, await publishedAddress(project, endpoint.app, endpoint.containerPort, endpoint.transport));
+  }
+  console.log(
+    "published:",
+    [...published].map(([p, a]) => `${p.service}/${p.transport} ${a.host}:${a.port}->${p.containerPort}`).join(", "),
+  );
+});
+
+afterEach((context) => {
+  if (context.task.result?.state === "fail") failed = true;
+});
+
+afterAll(async () => {
+  healthTicker?.stop();
+  if (!project) return;
+  if (failed || published.size === 0) {
+    const logs = await compose(project, ["logs", "--no-color", "--tail=40"]);
+    console.log(`--- compose logs (last 40 lines per service)\n${logs.stdout}${logs.stderr}`);
+  }
+  await timed("down", () => composeOk(project, ["down", "--volumes", "--remove-orphans", "--timeout", "5"]));
+  console.log(`test:compose timings (s): ${JSON.stringify(timings)}`);
+});
+
+describe("docker compose up", () => {
+  it("runs one healthy container per app the service table has", async () => {
+    const containers = await projectContainers(engine, PROJECT);
+    expect(containers.map((c) => `${c.service}:${c.health}`).sort()).toEqual(apps.map((a) => `${a}:healthy`).sort());
+  });
+
+  it("has each container listening on its well-known port inside", async () => {
+    for (const app of apps) {
+      const listening = JSON.parse(await nodeInside(app, LISTENING_SCRIPT)) as string[];
+      const wanted = endpoints.filter((e) => e.app === app).map((e) => `${e.containerPort}/${e.transport}`);
+      expect(listening, `${app} listens on`).toEqual(expect.arrayContaining(wanted));
+    }
+  });
+
+  it("answers every published endpoint in its own protocol from the host", async () => {
+    for (const [endpoint, address] of published) {
+      await probeService(endpoint.service, endpoint.transport, address);
+    }
+  });
+
+  it("publishes on the host ports asked for, to the well-known ports the services report", async () => {
+    for (const [endpoint, address] of published) {
+      const asked = Number(project.env[endpoint.hostPortVariable]);
+      if (asked === 0) expect(address.port).toBeGreaterThan(0);
+      else expect(address.port, endpoint.hostPortVariable).toBe(asked);
+    }
+    const web = addressOf("http");
+    const body = (await (await fetch(`http://${web.host}:${web.port}/api/ports`)).json()) as {
+      portOffset: number;
+      services: { name: string; port: number; addr: string }[];
+    };
+    expect(body.portOffset).toBe(0);
+    for (const endpoint of endpoints) {
+      const service = body.services.find((s) => s.name === endpoint.service);
+      expect(service?.port, `${endpoint.service} inside`).toBe(endpoint.containerPort);
+      expect(service?.addr, `${endpoint.service} address for clients`).toBe(
+        `${endpoint.app}:${endpoint.containerPort}`,
+      );
+    }
+  });
+
+  it("stores a mail sent to the SMTP port in the Maildir that smtp and web share", async () => {
+    const token = `compose-${randomBytes(6).toString("hex")}`;
+    const smtp = addressOf("smtp");
+    const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true });
+    const info = await transport.sendMail({
+      from: "test@porthost.test",
+      to: "inbox@porthost.test",
+      subject: token,
+      text: `sent by test:compose to ${smtp.host}:${smtp.port}`,
+    });
+    expect(info.response).toMatch(/^250 /);
+    const maildir = maildirRoot(DATA_DIR_IN_CONTAINER);
+    for (const app of apps.filter((a) => a === "smtp" || a === "web")) {
+      const file = await eventually(`${app} sees the mail`, MAIL_STORED_TIMEOUT_MS, () =>
+        nodeInside(app, FIND_MAIL_SCRIPT, maildir, token),
+      );
+      expect(file).toMatch(/^(new|cur)\//);
+    }
+    if (WEB_MAIL_API_PATH) {
+      const web = addressOf("http");
+      await eventually("the web mail API lists the mail", MAIL_STORED_TIMEOUT_MS, async () => {
+        const text = await (await fetch(`http://${web.host}:${web.port}${WEB_MAIL_API_PATH}`)).text();
+        if (!text.includes(token)) throw new Error(`${WEB_MAIL_API_PATH} does not list ${token}`);
+      });
+    }
+  });
+});
