@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 
 /** The Compose CLI found here, as argv prefix: `docker compose` (v2) or `docker-compose` (v1). */
-export function findComposeCli(override: string | undefined = process.env.PORTHOST_COMPOSE): string[] {
+/** `override` (PORTHOST_COMPOSE) names the CLI to use, e.g. "docker-compose" or "podman compose". */
+export function findComposeCli(override: string | undefined): string[] {
   const candidates = override ? [override.split(/\s+/)] : [["docker", "compose"], ["docker-compose"]];
   for (const candidate of candidates) {
     const [command, ...args] = candidate as [string, ...string[]];

@@ -28,7 +28,7 @@ const WEB_MAIL_API_PATH: string | undefined = undefined;
 
 const apps = [...composeApps().keys()];
 const endpoints = publishedPorts();
-const engine = dockerEndpoint();
+const engine = dockerEndpoint(process.env.DOCKER_HOST);
 const timings: Record<string, number> = {};
 const published = new Map<PublishedPort, Address>();
 let project: ComposeProject;
@@ -122,7 +122,7 @@ function addressOf(service: string, transport: "tcp" | "udp" = "tcp"): Address {
 }
 
 beforeAll(async () => {
-  const cli = findComposeCli();
+  const cli = findComposeCli(process.env.PORTHOST_COMPOSE);
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Host port 0: the engine picks free ports, so the test never collides with a running porthost.
   for (const endpoint of endpoints) env[endpoint.hostPortVariable] ??= "0";

@@ -6,7 +6,7 @@ export type DockerEndpoint = { socketPath: string } | { host: string; port: numb
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 const API_TIMEOUT_MS = 10_000; // 10 s
 
-export function dockerEndpoint(dockerHost: string | undefined = process.env.DOCKER_HOST): DockerEndpoint {
+export function dockerEndpoint(dockerHost: string | undefined): DockerEndpoint {
   if (!dockerHost) return { socketPath: DEFAULT_SOCKET };
   if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
   const tcp = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(dockerHost);
