@@ -22,7 +22,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ["packages/ports/src/**", "**/*.test.ts", "**/test/**", "tests/**", "bench/**", "**/*.config.*"],
+    files: [
+      "packages/ports/src/**",
+      "packages/testkit/**",
+      "**/*.test.ts",
+      "**/test/**",
+      "tests/**",
+      "bench/**",
+      "**/*.config.*",
+    ],
     rules: { "no-restricted-properties": "off" },
   },
   {

@@ -1,0 +1,90 @@
+import { readdir, readFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildEcho, type EchoServer } from "@porthost/echo";
+import { maildirRoot } from "@porthost/mailstore";
+import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { buildSmtp, type SmtpService } from "@porthost/smtp";
+import { tempDir } from "@porthost/testkit";
+import { buildWeb, type WebService } from "@porthost/web";
+
+let config: PorthostConfig;
+let web: WebService;
+let smtp: SmtpService;
+let echo: EchoServer;
+let removeData: () => Promise<void>;
+const ports = { http: 0, smtp: 0, echo: 0 };
+
+/** Every service in this one process, each on a port the system picks. */
+beforeAll(async () => {
+  const data = await tempDir();
+  removeData = data.remove;
+  config = loadConfig({
+    PORTHOST_HTTP_PORT: "0",
+    PORTHOST_SMTP_PORT: "0",
+    PORTHOST_ECHO_PORT: "0",
+    PORTHOST_DATA_DIR: data.dir,
+  });
+  web = await buildWeb({ config });
+  smtp = buildSmtp({ host: config.host, port: 0, maildir: maildirRoot(config.dataDir) });
+  echo = buildEcho({ host: config.host, port: 0 });
+  const [httpEndpoint] = await web.listen();
+  const [smtpEndpoint] = await smtp.listen();
+  const [echoEndpoint] = await echo.listen();
+  ports.http = httpEndpoint!.port;
+  ports.smtp = smtpEndpoint!.port;
+  ports.echo = echoEndpoint!.port;
+});
+
+afterAll(async () => {
+  await Promise.all([web?.close(), smtp?.close(), echo?.close()]);
+  await removeData?.();
+});
+
+describe("three services, three ports, one host", () => {
+  it("listens on three different ports", () => {
+    expect(new Set(Object.values(ports)).size).toBe(3);
+    for (const port of Object.values(ports)) expect(port).toBeGreaterThan(0);
+  });
+
+  it("HTTP: GET / is 200 text/html", async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.http}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await response.text()).toContain("porthost");
+  });
+
+  it("SMTP: a message sent with nodemailer lands as a file in the Maildir's new/", async () => {
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, ignoreTLS: true });
+    const info = await transport.sendMail({
+      from: "sender@example.test",
+      to: "you@example.test",
+      subject: "over port " + ports.smtp,
+      text: "Hello through SMTP.",
+    });
+    transport.close();
+    expect(info.response).toMatch(/^250 /);
+    const id = /queued as (\S+)/.exec(info.response)?.[1];
+    expect(id).toBeDefined();
+    const newDir = path.join(maildirRoot(config.dataDir), "new");
+    expect(await readdir(newDir)).toContain(id);
+    const stored = await readFile(path.join(newDir, id!), "utf8");
+    expect(stored).toMatch(/^Received: from /);
+    expect(stored).toContain(`port ${ports.smtp}`);
+    expect(stored).toContain(`Subject: over port ${ports.smtp}`);
+    expect(stored).toContain("Hello through SMTP.");
+    expect(await readdir(path.join(maildirRoot(config.dataDir), "tmp"))).toEqual([]);
+  });
+
+  it("echo: the bytes come back identical", async () => {
+    const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
+    const socket = net.connect(ports.echo, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.end(payload);
+    await new Promise((resolve, reject) => socket.on("close", resolve).on("error", reject));
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+});
