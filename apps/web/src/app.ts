@@ -5,7 +5,7 @@ import type { PorthostConfig } from "@porthost/ports";
 import { silentLogger, type Logger } from "@porthost/log";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { registerPortsRoute } from "./ports-route.js";
-import { registerStaticFiles } from "./static-files.js";
+import { registerStaticFiles } from "./static/static-files.js";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
 

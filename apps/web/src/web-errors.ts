@@ -2,6 +2,7 @@
 export interface WebError {
   readonly statusCode: number;
   readonly code: string;
+  readonly error: string;
   readonly message: string;
 }
 
@@ -9,6 +10,19 @@ export const webErrors = {
   notFound: (): WebError => ({
     statusCode: 404,
     code: "PORTHOST_WEB_NOT_FOUND",
+    error: "Not Found",
     message: "No file or route at this path",
+  }),
+  methodNotAllowed: (allowed: readonly string[]): WebError => ({
+    statusCode: 405,
+    code: "PORTHOST_WEB_METHOD_NOT_ALLOWED",
+    error: "Method Not Allowed",
+    message: `Static files answer only ${allowed.join(" and ")}`,
+  }),
+  rangeNotSatisfiable: (size: number): WebError => ({
+    statusCode: 416,
+    code: "PORTHOST_WEB_RANGE_NOT_SATISFIABLE",
+    error: "Range Not Satisfiable",
+    message: `The file has ${size} bytes; the requested range starts past its end`,
   }),
 } as const;
