@@ -112,3 +112,63 @@ describe("static files stay inside the root", () => {
     expect(response.body).not.toContain("SECRET");
   });
 });
+
+describe("/mime/ has one sample per common type", () => {
+  let site: WebService;
+  beforeAll(async () => {
+    site = await buildWeb({ config });
+  });
+  afterAll(() => site.close());
+
+  it.each([
+    ["html", "text/html; charset=utf-8"],
+    ["css", "text/css; charset=utf-8"],
+    ["js", "text/javascript; charset=utf-8"],
+    ["mjs", "text/javascript; charset=utf-8"],
+    ["json", "application/json; charset=utf-8"],
+    ["txt", "text/plain; charset=utf-8"],
+    ["csv", "text/csv; charset=utf-8"],
+    ["xml", "application/xml; charset=utf-8"],
+    ["svg", "image/svg+xml; charset=utf-8"],
+    ["png", "image/png"],
+    ["jpg", "image/jpeg"],
+    ["gif", "image/gif"],
+    ["webp", "image/webp"],
+    ["avif", "image/avif"],
+    ["ico", "image/vnd.microsoft.icon"],
+    ["woff", "font/woff"],
+    ["woff2", "font/woff2"],
+    ["pdf", "application/pdf"],
+    ["mp3", "audio/mpeg"],
+    ["mp4", "video/mp4"],
+    ["webm", "video/webm"],
+    ["wasm", "application/wasm"],
+    ["zip", "application/zip"],
+    ["dat", "application/octet-stream"],
+  ])("sample.%s is %s and listed on the index page", async (ext, type) => {
+    const response = await site.app.inject({ method: "HEAD", url: `/mime/sample.${ext}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe(type);
+    expect(Number(response.headers["content-length"])).toBeGreaterThan(0);
+    const index = await site.app.inject({ url: "/mime/" });
+    const row = index.body.split("<tr>").find((r) => r.includes(`<code>sample.${ext}</code>`));
+    expect(row).toContain(`<code>${type}</code>`);
+  });
+
+  it("the samples are what their types say (magic numbers)", async () => {
+    const magic: Record<string, string> = {
+      png: "89504e47",
+      gif: "47494638",
+      pdf: "25504446",
+      zip: "504b0304",
+      wasm: "0061736d",
+      woff: "774f4646",
+      woff2: "774f4632",
+      jpg: "ffd8ff",
+    };
+    for (const [ext, hex] of Object.entries(magic)) {
+      const body = (await site.app.inject({ url: `/mime/sample.${ext}` })).rawPayload;
+      expect(body.subarray(0, hex.length / 2).toString("hex"), ext).toBe(hex);
+    }
+  });
+});
