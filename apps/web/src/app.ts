@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
 import { silentLogger, type Logger } from "@porthost/log";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
-import { registerPortsRoute } from "./ports-route.js";
+import { registerDocs } from "./api/docs.js";
+import { registerPortsRoute } from "./api/ports-route.js";
+import { registerWhoamiRoute } from "./api/whoami-route.js";
+import { webErrors } from "./web-errors.js";
 import { registerStaticFiles } from "./static/static-files.js";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
@@ -25,8 +28,18 @@ export interface WebService {
 
 export async function buildWeb(options: WebOptions): Promise<WebService> {
   const logger = options.logger ?? silentLogger();
+  const limits = options.config.http;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: limits.maxBodyBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     // One line per request, written by the onResponse hook below with port fields.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -46,7 +59,10 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     );
   });
 
+  await registerDocs(app);
   registerPortsRoute(app, options.config);
+  registerWhoamiRoute(app);
+  app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 
   const target = {
@@ -59,6 +75,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     app,
     async listen() {
       await app.ready();
+      app.server.maxConnections = limits.maxConnections;
       return [await listenTcp(app.server, target)];
     },
     close: () => app.close(),

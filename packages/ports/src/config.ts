@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
+import { readHttpSettings, type HttpSettings } from "./http-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 
 /** Environment variables porthost reads; only this package reads `process.env`. */
@@ -34,6 +35,7 @@ export interface PorthostConfig {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
+  readonly http: HttpSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -169,7 +171,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = Object.freeze(
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services });
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http: readHttpSettings(env) });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

@@ -109,3 +109,33 @@ describe("parseAddress", () => {
     expect(parseAddress("X", "10.0.0.2:110")).toEqual({ host: "10.0.0.2", port: 110 });
   });
 });
+
+describe("HTTP limits", () => {
+  it("have defaults with units", () => {
+    expect(loadConfig({}, "/").http).toEqual({
+      maxBodyBytes: 1_048_576,
+      maxHeaderBytes: 16_384,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1024,
+    });
+  });
+
+  it("read their variables", () => {
+    const http = loadConfig({ PORTHOST_HTTP_MAX_BODY_BYTES: "10", PORTHOST_HTTP_MAX_CONNECTIONS: "2" }, "/").http;
+    expect(http.maxBodyBytes).toBe(10);
+    expect(http.maxConnections).toBe(2);
+  });
+
+  it.each([
+    ["PORTHOST_HTTP_MAX_BODY_BYTES", "1MB"],
+    ["PORTHOST_HTTP_HEADERS_TIMEOUT_MS", "5"],
+    ["PORTHOST_HTTP_MAX_CONNECTIONS", "0"],
+    ["PORTHOST_HTTP_MAX_HEADER_BYTES", "-1"],
+  ])("%s=%s is refused with one line naming it", (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.code).toBe("PORTHOST_ERR_BAD_VALUE");
+    expect(error.message.startsWith(`${variable}=`)).toBe(true);
+  });
+});

@@ -59,5 +59,15 @@ export function registerPortsRoute(app: FastifyInstance, config: PorthostConfig)
       implemented: s.implemented,
     })),
   };
-  app.get("/api/ports", { schema: { response: { 200: portsResponseSchema } } }, async () => body);
+  app.get(
+    "/api/ports",
+    {
+      schema: {
+        summary: "The service table: each service's transports, well-known port, port here and client address",
+        tags: ["ports"],
+        response: { 200: portsResponseSchema },
+      },
+    },
+    async () => body,
+  );
 }
