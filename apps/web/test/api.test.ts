@@ -118,3 +118,28 @@ describe("/api/docs", () => {
     expect(response.body).not.toContain("<script");
   });
 });
+
+describe("GET /api/ports live status", () => {
+  it("says up for a port that accepts connections, down for one that does not", async () => {
+    const listener = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const upPort = (listener.address() as net.AddressInfo).port;
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const downPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    const config = loadConfig(
+      { PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}` },
+      "/",
+    );
+    const web = await buildWeb({ config });
+    const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
+    const status = Object.fromEntries(body.services.map((s) => [s.name, s.status]));
+    expect(status.smtp).toBe("up");
+    expect(status.echo).toBe("down");
+    expect(status.pop3).toBe("not served");
+    await web.close();
+    listener.close();
+  });
+});
