@@ -44,8 +44,9 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook("onResponse", (request, reply, done) => {
+    logger.info(
       {
         port: request.socket.localPort,
         remote: request.socket.remoteAddress,
@@ -57,6 +58,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
       },
       "request",
     );
+    done();
   });
 
   await registerDocs(app);

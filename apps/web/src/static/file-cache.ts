@@ -122,6 +122,14 @@ export class FileCache {
     this.watcher?.close();
   }
 
+  /**
+   * The cached resolution of a plain URL path when the watcher vouches that it is current, with
+   * no I/O: the hot path of every request for a known file.
+   */
+  fresh(key: string): Resolution | undefined {
+    return this.watcher ? this.routes.get(key) : undefined;
+  }
+
   /** The cached resolution of a plain URL path, if it is still current. */
   async cached(key: string): Promise<Resolution | undefined> {
     const hit = this.routes.get(key);

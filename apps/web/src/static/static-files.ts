@@ -97,19 +97,30 @@ export async function registerStaticFiles(app: FastifyInstance, options: StaticO
   const cache = await FileCache.open(options.root);
   app.addHook("onClose", async () => cache.close());
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const queryAt = request.url.indexOf("?");
-    const urlPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
-    const plain = isPlainPath(urlPath);
-    let resolution: Resolution | undefined = plain ? await cache.cached(urlPath) : undefined;
+  const resolveSlowly = async (request: FastifyRequest, reply: FastifyReply, urlPath: string, plain: boolean): Promise<FastifyReply> => {
+    let resolution = plain ? await cache.cached(urlPath) : undefined;
     if (!resolution) {
       const relative = safeRelativePath(urlPath);
       resolution = relative === undefined ? undefined : await cache.resolve(relative, urlPath);
       if (resolution && plain) cache.remember(urlPath, resolution);
     }
+    return answer(request, reply, resolution);
+  };
+
+  const answer = (request: FastifyRequest, reply: FastifyReply, resolution: Resolution | undefined): FastifyReply | Promise<FastifyReply> => {
     if (!resolution) return sendNotFound(reply, cache.root);
     if (resolution.kind === "redirect") return reply.redirect(resolution.location, 301);
     return send(request, reply, resolution.file);
+  };
+
+  // Not async: a known file is answered from memory without a promise; only misses touch the disk.
+  const handler = (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+    const queryAt = request.url.indexOf("?");
+    const urlPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+    const plain = isPlainPath(urlPath);
+    const fresh = plain ? cache.fresh(urlPath) : undefined;
+    if (fresh) return answer(request, reply, fresh);
+    return resolveSlowly(request, reply, urlPath, plain);
   };
 
   app.route({ method: STATIC_METHODS, url: "/*", handler });
