@@ -7,6 +7,7 @@ import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { registerDocs } from "./api/docs.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
+import { registerWhoisRoute } from "./api/whois-route.js";
 import { webErrors } from "./web-errors.js";
 import { registerStaticFiles } from "./static/static-files.js";
 
@@ -64,6 +65,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   await registerDocs(app);
   registerPortsRoute(app, options.config);
   registerWhoamiRoute(app);
+  registerWhoisRoute(app, options.config);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 

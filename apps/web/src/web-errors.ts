@@ -25,4 +25,16 @@ export const webErrors = {
     error: "Range Not Satisfiable",
     message: `The file has ${size} bytes; the requested range starts past its end`,
   }),
+  notAPort: (query: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_NOT_A_PORT",
+    error: "Bad Request",
+    message: `${JSON.stringify(query)} is not a port number: ports are 16 bits, 0-65535`,
+  }),
+  unknownName: (query: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_UNKNOWN_NAME",
+    error: "Not Found",
+    message: `No service is called ${JSON.stringify(query)}: try a number like 443 or a name like smtp`,
+  }),
 } as const;

@@ -143,3 +143,41 @@ describe("GET /api/ports live status", () => {
     listener.close();
   });
 });
+
+describe("GET /api/whois/:query", () => {
+  let web: WebService;
+  beforeAll(async () => {
+    web = await buildWeb({ config: loadConfig({}, "/") });
+  });
+  afterAll(() => web.close());
+
+  it("describes a number", async () => {
+    const body = (await web.app.inject({ url: "/api/whois/443" })).json<{
+      kind: string;
+      rangeClass: string;
+      wellKnown: { name: string }[];
+    }>();
+    expect(body.kind).toBe("port");
+    expect(body.rangeClass).toBe("system");
+    expect(body.wellKnown[0]?.name).toBe("https");
+  });
+
+  it("describes a porthost service by name with its port here", async () => {
+    const body = (await web.app.inject({ url: "/api/whois/smtp" })).json<{
+      kind: string;
+      porthost: { port: number; wellKnownPort: number };
+    }>();
+    expect(body.kind).toBe("name");
+    expect(body.porthost).toMatchObject({ port: 8025, wellKnownPort: 25 });
+  });
+
+  it.each([
+    ["/api/whois/70000", 400, "PORTHOST_WEB_NOT_A_PORT"],
+    ["/api/whois/-3", 400, "PORTHOST_WEB_NOT_A_PORT"],
+    ["/api/whois/nosuchthing", 404, "PORTHOST_WEB_UNKNOWN_NAME"],
+  ])("%s is %i %s", async (url, status, code) => {
+    const response = await web.app.inject({ url });
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ code });
+  });
+});

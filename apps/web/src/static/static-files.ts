@@ -97,7 +97,12 @@ export async function registerStaticFiles(app: FastifyInstance, options: StaticO
   const cache = await FileCache.open(options.root);
   app.addHook("onClose", async () => cache.close());
 
-  const resolveSlowly = async (request: FastifyRequest, reply: FastifyReply, urlPath: string, plain: boolean): Promise<FastifyReply> => {
+  const resolveSlowly = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    urlPath: string,
+    plain: boolean,
+  ): Promise<FastifyReply> => {
     let resolution = plain ? await cache.cached(urlPath) : undefined;
     if (!resolution) {
       const relative = safeRelativePath(urlPath);
@@ -107,7 +112,11 @@ export async function registerStaticFiles(app: FastifyInstance, options: StaticO
     return answer(request, reply, resolution);
   };
 
-  const answer = (request: FastifyRequest, reply: FastifyReply, resolution: Resolution | undefined): FastifyReply | Promise<FastifyReply> => {
+  const answer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    resolution: Resolution | undefined,
+  ): FastifyReply | Promise<FastifyReply> => {
     if (!resolution) return sendNotFound(reply, cache.root);
     if (resolution.kind === "redirect") return reply.redirect(resolution.location, 301);
     return send(request, reply, resolution.file);
