@@ -6,3 +6,5 @@ export * from "./ranges.js";
 export * from "./known-ports.js";
 export * from "./whois.js";
 export * from "./env-values.js";
+export * from "./echo-settings.js";
+export * from "./events-settings.js";
