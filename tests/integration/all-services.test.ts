@@ -3,7 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEcho, type EchoServer } from "@porthost/echo";
+import { buildEchoApp, type EchoApp } from "@porthost/echo";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
@@ -13,7 +13,7 @@ import { buildWeb, type WebService } from "@porthost/web";
 let config: PorthostConfig;
 let web: WebService;
 let smtp: SmtpService;
-let echo: EchoServer;
+let echo: EchoApp;
 let removeData: () => Promise<void>;
 const ports = { http: 0, smtp: 0, echo: 0 };
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   web = await buildWeb({ config });
   smtp = buildSmtp({ host: config.host, port: 0, maildir: maildirRoot(config.dataDir) });
-  echo = buildEcho({ host: config.host, port: 0 });
+  echo = buildEchoApp({ host: config.host, echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
   const [httpEndpoint] = await web.listen();
   const [smtpEndpoint] = await smtp.listen();
   const [echoEndpoint] = await echo.listen();

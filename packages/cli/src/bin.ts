@@ -20,7 +20,9 @@ Commands:
                              this machine's ephemeral range)
   send --to <addr> [--from <addr>] [--subject <s>] [--text <t>] [--attach <file>]...
                              send one mail to porthost's SMTP service (nodemailer)
-  echo <text> [--json]       a TCP round trip to the echo service, showing both ports
+  echo <text> [--udp] [--json]
+                             a TCP (or UDP) round trip to the echo service, showing
+                             both ports
 
 Options:
   --json                     machine-readable output (start: raw JSON log lines)
@@ -39,6 +41,7 @@ async function run(argv: readonly string[]): Promise<number> {
       options: {
         help: { type: "boolean", short: "h" },
         json: { type: "boolean" },
+        udp: { type: "boolean" },
         from: { type: "string" },
         to: { type: "string", multiple: true },
         subject: { type: "string" },
@@ -72,7 +75,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case "send":
       return print(await sendCommand(values, config, json));
     case "echo":
-      return print(await echoCommand(rest, config, json));
+      return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }

@@ -2,8 +2,9 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEcho, type EchoServer } from "@porthost/echo";
+import { buildEchoApp, type EchoApp } from "@porthost/echo";
 import { maildirRoot } from "@porthost/mailstore";
+import { loadConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
 import { runCli } from "./run-cli.js";
@@ -81,10 +82,11 @@ describe("porthost --help, ports, whois", () => {
 });
 
 describe("porthost echo", () => {
-  let echo: EchoServer;
+  let echo: EchoApp;
   let port: number;
   beforeAll(async () => {
-    echo = buildEcho({ host: "127.0.0.1", port: 0 });
+    const config = loadConfig({}, "/");
+    echo = buildEchoApp({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
     port = (await echo.listen())[0]!.port;
   });
   afterAll(() => echo.close());

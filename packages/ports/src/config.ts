@@ -4,6 +4,8 @@ import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { readHttpSettings, type HttpSettings } from "./http-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
+import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
+import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 
 /** Environment variables porthost reads; only this package reads `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -36,6 +38,9 @@ export interface PorthostConfig {
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
   readonly http: HttpSettings;
+  readonly echo: EchoSettings;
+  readonly discard: DiscardSettings;
+  readonly events: EventsSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -171,7 +176,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = Object.freeze(
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http: readHttpSettings(env) });
+  const http = readHttpSettings(env);
+  const echo = readEchoSettings(env);
+  const discard = readDiscardSettings(env);
+  const events = readEventsSettings(env);
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

@@ -1,5 +1,6 @@
+import dgram from "node:dgram";
 import net from "node:net";
-import { formatAddress, type PorthostConfig } from "@porthost/ports";
+import { formatAddress, type PorthostConfig, type Transport } from "@porthost/ports";
 import { connectionFailure, failure, usageError } from "../cli-error.js";
 
 export const ECHO_TIMEOUT_MS = 5_000; // 5 s
@@ -56,24 +57,84 @@ export function tcpRoundTrip(
   });
 }
 
-/** `porthost echo <text>`: a TCP round trip that shows both ports of the conversation. */
-export async function echoCommand(words: readonly string[], config: PorthostConfig, json: boolean): Promise<string> {
+/** Sends text to the echo service in one UDP datagram and waits for the one that comes back. */
+export function udpRoundTrip(
+  host: string,
+  port: number,
+  text: string,
+  timeoutMs = ECHO_TIMEOUT_MS,
+): Promise<EchoResult> {
+  const payload = Buffer.from(text);
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(host) ? "udp6" : "udp4");
+    let started = 0;
+    const finish = (error: Error | undefined, result?: EchoResult): void => {
+      clearTimeout(timer);
+      socket.close();
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          Object.assign(new Error(`no datagram came back in ${timeoutMs} ms`), {
+            code: "ETIMEDOUT",
+          }),
+        ),
+      timeoutMs,
+    );
+    socket.on("error", (error) => finish(error));
+    socket.on("message", (message, from) => {
+      const local = socket.address();
+      finish(undefined, {
+        local: { address: local.address, port: local.port },
+        remote: { address: from.address, port: from.port },
+        sent: payload.length,
+        received: message.toString(),
+        roundTripMs: performance.now() - started,
+      });
+    });
+    // A connected socket hears "port unreachable" as ECONNREFUSED instead of waiting in silence.
+    socket.connect(port, host, () => {
+      started = performance.now();
+      socket.send(payload);
+    });
+  });
+}
+
+/** `porthost echo <text> [--udp]`: a round trip that shows both ports of the conversation. */
+export async function echoCommand(
+  words: readonly string[],
+  config: PorthostConfig,
+  json: boolean,
+  transport: Transport = "tcp",
+): Promise<string> {
   const text = words.join(" ");
   if (text === "") throw usageError("echo needs some text to send: porthost echo hello");
   const { host, port } = config.services.echo.addr;
   const where = formatAddress({ host, port });
+  const limit = config.echo.maxDatagramBytes;
+  if (transport === "udp" && Buffer.byteLength(text) > limit)
+    throw usageError(
+      `${Buffer.byteLength(text)} bytes is more than one echo datagram (${limit} bytes, PORTHOST_ECHO_MAX_DATAGRAM_BYTES)`,
+    );
   let result: EchoResult;
   try {
-    result = await tcpRoundTrip(host, port, text);
+    result = await (transport === "udp" ? udpRoundTrip(host, port, text) : tcpRoundTrip(host, port, text));
   } catch (error) {
+    if (transport === "udp" && (error as { code?: unknown }).code === "ETIMEDOUT")
+      throw failure(
+        `no reply from echo at ${where} (udp): it may be over its reply rate (PORTHOST_ECHO_UDP_RATE), or not running`,
+      );
     throw connectionFailure(error, "echo", where);
   }
   if (result.received !== text)
     throw failure(`echo at ${where} sent back different bytes: ${JSON.stringify(result.received)}`);
-  if (json) return JSON.stringify(result, null, 2);
+  if (json) return JSON.stringify({ transport, ...result }, null, 2);
+  const what = transport === "udp" ? "datagram" : `${result.sent} bytes`;
   return [
-    `${formatAddress({ host: result.local.address, port: result.local.port })} -> ${formatAddress({ host: result.remote.address, port: result.remote.port })} (tcp)`,
+    `${formatAddress({ host: result.local.address, port: result.local.port })} -> ${formatAddress({ host: result.remote.address, port: result.remote.port })} (${transport})`,
     `  your side used ephemeral port ${result.local.port}; the echo service answered from port ${result.remote.port}`,
-    `  sent ${result.sent} bytes, got the same ${result.sent} back in ${result.roundTripMs.toFixed(2)} ms: ${result.received}`,
+    `  sent ${what}, got the same ${result.sent} bytes back in ${result.roundTripMs.toFixed(2)} ms: ${result.received}`,
   ].join("\n");
 }

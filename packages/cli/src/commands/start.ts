@@ -60,7 +60,7 @@ function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[])
     e.transport,
     String(e.port),
     rangeClass(e.port),
-    tryIt(config.services[e.service]),
+    tryIt(config.services[e.service], e.transport),
   ]);
   return [
     "",
