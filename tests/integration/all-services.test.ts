@@ -4,6 +4,7 @@ import path from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { createEventSender, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
@@ -15,6 +16,8 @@ let web: WebService;
 let smtp: SmtpService;
 let echo: EchoApp;
 let removeData: () => Promise<void>;
+let sender: EventSender;
+const TOKEN = "integration-token-0123456789";
 const ports = { http: 0, smtp: 0, echo: 0 };
 
 /** Every service in this one process, each on a port the system picks. */
@@ -26,11 +29,25 @@ beforeAll(async () => {
     PORTHOST_SMTP_PORT: "0",
     PORTHOST_ECHO_PORT: "0",
     PORTHOST_DATA_DIR: data.dir,
+    PORTHOST_EVENTS_TOKEN: TOKEN,
   });
   web = await buildWeb({ config });
-  smtp = buildSmtp({ host: config.host, port: 0, maildir: maildirRoot(config.dataDir) });
-  echo = buildEchoApp({ host: config.host, echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
   const [httpEndpoint] = await web.listen();
+  // Echo reports its connections to the web service over the network, as between containers.
+  sender = createEventSender({
+    target: { host: "127.0.0.1", port: httpEndpoint!.port },
+    token: TOKEN,
+    flushDelayMs: 10,
+  });
+  smtp = buildSmtp({ host: config.host, port: 0, maildir: maildirRoot(config.dataDir) });
+  echo = buildEchoApp({
+    host: config.host,
+    echoPort: 0,
+    discardPort: 0,
+    echo: config.echo,
+    discard: config.discard,
+    events: sender,
+  });
   const [smtpEndpoint] = await smtp.listen();
   const [echoEndpoint] = await echo.listen();
   ports.http = httpEndpoint!.port;
@@ -39,7 +56,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([web?.close(), smtp?.close(), echo?.close()]);
+  await Promise.all([smtp?.close(), echo?.close()]);
+  await sender?.close();
+  await web?.close();
   await removeData?.();
 });
 
@@ -81,10 +100,22 @@ describe("three services, three ports, one host", () => {
   it("echo: the bytes come back identical", async () => {
     const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
     const socket = net.connect(ports.echo, "127.0.0.1");
+    let localPort = 0;
+    socket.on("connect", () => (localPort = socket.localPort!));
     const chunks: Buffer[] = [];
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.end(payload);
     await new Promise((resolve, reject) => socket.on("close", resolve).on("error", reject));
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+
+    // The connection reached the web service's live events over HTTP, with the client's port.
+    await expect
+      .poll(async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${ports.http}/api/events`)).json()) as {
+          events: { service: string; localPort: number; remotePort: number; bytesIn: number }[];
+        };
+        return body.events.find((e) => e.service === "echo" && e.remotePort === localPort);
+      })
+      .toMatchObject({ localPort: ports.echo, bytesIn: payload.length });
   });
 });

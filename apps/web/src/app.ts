@@ -9,6 +9,9 @@ import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
 import { webErrors } from "./web-errors.js";
+import { EventHub } from "./events/event-hub.js";
+import { registerEventRoutes } from "./events/events-routes.js";
+import { httpEvent } from "./events/http-event.js";
 import { registerStaticFiles } from "./static/static-files.js";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
@@ -23,6 +26,8 @@ export interface WebOptions {
 
 export interface WebService {
   readonly app: FastifyInstance;
+  /** Every service's connection events, the web service's own requests included. */
+  readonly hub: EventHub;
   listen(): Promise<ListeningEndpoint[]>;
   close(): Promise<void>;
 }
@@ -45,8 +50,11 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  const hub = new EventHub();
   // A callback hook, not an async one: it runs on every request and needs no promise.
   app.addHook("onResponse", (request, reply, done) => {
+    const event = httpEvent(request, reply);
+    if (event) hub.publish(event);
     logger.info(
       {
         port: request.socket.localPort,
@@ -66,6 +74,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   registerPortsRoute(app, options.config);
   registerWhoamiRoute(app);
   registerWhoisRoute(app, options.config);
+  registerEventRoutes(app, hub, options.config.events.token);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 
@@ -77,6 +86,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   };
   return {
     app,
+    hub,
     async listen() {
       await app.ready();
       app.server.maxConnections = limits.maxConnections;

@@ -37,4 +37,22 @@ export const webErrors = {
     error: "Not Found",
     message: `No service is called ${JSON.stringify(query)}: try a number like 443 or a name like smtp`,
   }),
+  eventsOff: (): WebError => ({
+    statusCode: 403,
+    code: "PORTHOST_WEB_EVENTS_OFF",
+    error: "Forbidden",
+    message: "Event ingest is off: start the web service with PORTHOST_EVENTS_TOKEN set (npm start sets one)",
+  }),
+  badEventsToken: (): WebError => ({
+    statusCode: 401,
+    code: "PORTHOST_WEB_EVENTS_UNAUTHORIZED",
+    error: "Unauthorized",
+    message: "Only porthost's services may report events: send Authorization: Bearer <PORTHOST_EVENTS_TOKEN>",
+  }),
+  badEvents: (why: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_BAD_EVENTS",
+    error: "Bad Request",
+    message: `Not a batch of connection events: ${why}`,
+  }),
 } as const;

@@ -192,3 +192,8 @@ export function endpoints(service: ResolvedService): { port: number; transport: 
 export function formatAddress(address: Address): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
+
+/** This process's environment with some variables set: what a supervisor hands its children. */
+export function environmentWith(overrides: Readonly<Record<string, string>>): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
+}
