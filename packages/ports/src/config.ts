@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
+import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 
 /** Environment variables porthost reads; only this package reads `process.env`. */
@@ -34,6 +35,10 @@ export interface PorthostConfig {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
+  /** SMTP limits, AUTH accounts and STARTTLS files. */
+  readonly smtp: SmtpSettings;
+  /** The mail store: retention. */
+  readonly mail: MailSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -169,7 +174,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = Object.freeze(
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services });
+  const smtp = loadSmtpSettings(env, cwd);
+  const mail = loadMailSettings(env);
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, smtp, mail });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

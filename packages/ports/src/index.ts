@@ -6,3 +6,4 @@ export * from "./ranges.js";
 export * from "./known-ports.js";
 export * from "./whois.js";
 export * from "./env-values.js";
+export * from "./mail-settings.js";
