@@ -93,7 +93,7 @@ describe("three services, three ports, one host", () => {
     expect(await readdir(newDir)).toContain(id);
     const stored = await readFile(path.join(newDir, id!), "utf8");
     expect(stored).toMatch(/^Received: from /);
-    expect(stored).toContain(`port ${ports.smtp}`);
+    expect(stored).toContain(`[127.0.0.1]:${ports.smtp})`);
     expect(stored).toContain(`Subject: over port ${ports.smtp}`);
     expect(stored).toContain("Hello through SMTP.");
     expect(await readdir(path.join(maildirRoot(config.dataDir), "tmp"))).toEqual([]);
