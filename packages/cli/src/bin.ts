@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { isPortConfigError, loadConfig, type PorthostConfig } from "@porthost/ports";
 import { CliError, usageError } from "./cli-error.js";
 import { echoCommand } from "./commands/echo.js";
+import { mailCommand } from "./commands/mail.js";
 import { portsCommand } from "./commands/ports.js";
 import { sendCommand } from "./commands/send.js";
 import { startCommand } from "./commands/start.js";
@@ -20,14 +21,26 @@ Commands:
                              this machine's ephemeral range)
   send --to <addr> [--from <addr>] [--subject <s>] [--text <t>] [--attach <file>]...
                              send one mail to porthost's SMTP service (nodemailer)
-  echo <text> [--json]       a TCP round trip to the echo service, showing both ports
+  echo <text> [--udp] [--json]
+                             a TCP (or UDP) round trip to the echo service, showing
+                             both ports
+  mail [list] [--search <text>] [--limit <n>] [--cursor <id>] [--json]
+                             the mail porthost stored, newest first
+  mail show <id|latest> [--json]
+                             one message: headers, envelope, text, attachments
+  mail raw <id|latest>       the message as stored (with porthost's Received: header)
+  mail attachment <id|latest> <n>
+                             the bytes of attachment n (redirect to a file)
+  mail delete <id|latest> | mail delete --all
+                             delete one message or all of them
 
 Options:
   --json                     machine-readable output (start: raw JSON log lines)
   -h, --help                 this help
 
 Settings come from the environment: PORTHOST_HOST, PORTHOST_PORT_OFFSET,
-PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL.
+PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL,
+PORTHOST_SMTP_* (limits, users), PORTHOST_TLS_CERT/KEY, PORTHOST_MAIL_MAX.
 `;
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -39,11 +52,16 @@ async function run(argv: readonly string[]): Promise<number> {
       options: {
         help: { type: "boolean", short: "h" },
         json: { type: "boolean" },
+        udp: { type: "boolean" },
         from: { type: "string" },
         to: { type: "string", multiple: true },
         subject: { type: "string" },
         text: { type: "string" },
         attach: { type: "string", multiple: true },
+        search: { type: "string" },
+        limit: { type: "string" },
+        cursor: { type: "string" },
+        all: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -72,7 +90,15 @@ async function run(argv: readonly string[]): Promise<number> {
     case "send":
       return print(await sendCommand(values, config, json));
     case "echo":
-      return print(await echoCommand(rest, config, json));
+      return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
+    case "mail": {
+      const output = await mailCommand(rest, values, config, json);
+      if ("bytes" in output) {
+        process.stdout.write(output.bytes);
+        return 0;
+      }
+      return output.text === "" ? 0 : print(output.text);
+    }
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }
