@@ -90,11 +90,15 @@ describe("docker-compose.yml", () => {
     expect(grown["smtp"]?.depends_on).toBeUndefined();
   });
 
-  it("lets every service bind below 1024 as a non-root user and tells it where the others are", () => {
+  it("lets every service bind below 1024 as a non-root user, tells it where the others are and shares the events token", () => {
     for (const [name, service] of Object.entries(services(SERVICES))) {
       expect(service.sysctls, name).toEqual({ "net.ipv4.ip_unprivileged_port_start": 0 });
       expect(service.build.args["APP"]).toBe(name);
-      expect(service.environment).toMatchObject({ PORTHOST_SMTP_ADDR: "smtp:25", PORTHOST_HTTP_ADDR: "web:80" });
+      expect(service.environment).toMatchObject({
+        PORTHOST_SMTP_ADDR: "smtp:25",
+        PORTHOST_HTTP_ADDR: "web:80",
+        PORTHOST_EVENTS_TOKEN: "${PORTHOST_EVENTS_TOKEN:-}",
+      });
     }
   });
 

@@ -2,6 +2,7 @@ import { Document, isPair, isScalar, isSeq, visit } from "yaml";
 import {
   addrVariable,
   DEFAULT_PORT_OFFSET,
+  EVENTS_TOKEN_VARIABLE,
   portVariable,
   SERVICES,
   type AppName,
@@ -75,10 +76,14 @@ function portMapping(port: PublishedPort): string {
 export function composeModel(services: readonly ServiceSpec[] = SERVICES): Record<string, unknown> {
   const apps = composeApps(services);
   const ports = publishedPorts(services);
-  // Every container learns where every service is, by compose service name and well-known port.
-  const environment = Object.fromEntries(
-    [...apps].flatMap(([app, specs]) => specs.map((s) => [addrVariable(s.name), `${app}:${s.wellKnownPort}`])),
-  );
+  // Every container learns where every service is, by compose service name and well-known port,
+  // and shares the events token when one is set (unset or empty: no live events, as the web says).
+  const environment = {
+    ...Object.fromEntries(
+      [...apps].flatMap(([app, specs]) => specs.map((s) => [addrVariable(s.name), `${app}:${s.wellKnownPort}`])),
+    ),
+    [EVENTS_TOKEN_VARIABLE]: `\${${EVENTS_TOKEN_VARIABLE}:-}`,
+  };
   const writer = [...apps.keys()].find((app) => MAIL_USE[app] === "writes");
   const composeServices = Object.fromEntries(
     [...apps].map(([app, specs]) => {

@@ -4,7 +4,7 @@ import nodemailer from "nodemailer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeApps, DATA_DIR_IN_CONTAINER, publishedPorts, type PublishedPort } from "@porthost/compose";
 import { maildirRoot } from "@porthost/mailstore";
-import type { Address } from "@porthost/ports";
+import { EVENTS_TOKEN_VARIABLE, type Address, type ServiceName } from "@porthost/ports";
 import { probeService } from "@porthost/runner";
 import { compose, composeOk, findComposeCli, publishedAddress, type ComposeProject } from "./compose-cli.js";
 import {
@@ -25,6 +25,9 @@ const PODMAN_HEALTH_TICK_MS = 2_000; // 2 s
 const MAIL_STORED_TIMEOUT_MS = 10_000; // 10 s
 /** Set to the web mail API's path (issue 5) to also read the mail back over HTTP, e.g. "/api/messages". */
 const WEB_MAIL_API_PATH: string | undefined = undefined;
+/** The services whose apps post connection events to web today; add "smtp" once apps/smtp does. */
+const EVENT_REPORTERS: readonly ServiceName[] = ["echo", "discard"];
+const EVENTS_SEEN_TIMEOUT_MS = 10_000; // 10 s: senders batch for 100 ms and back off while web starts
 
 const apps = [...composeApps().keys()];
 const endpoints = publishedPorts();
@@ -126,6 +129,8 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Host port 0: the engine picks free ports, so the test never collides with a running porthost.
   for (const endpoint of endpoints) env[endpoint.hostPortVariable] ??= "0";
+  // As npm start does, give all services one events token so web shows their connections.
+  env[EVENTS_TOKEN_VARIABLE] ||= randomBytes(24).toString("hex");
   project = { cli, cwd: REPO_ROOT, project: PROJECT, env };
 
   const version = await dockerGet<EngineVersion>(engine, "/version").catch((error: Error) => {
@@ -231,5 +236,25 @@ describe("docker compose up", () => {
         if (!text.includes(token)) throw new Error(`${WEB_MAIL_API_PATH} does not list ${token}`);
       });
     }
+  });
+
+  it("shows connections made from outside in the web's live events", async () => {
+    const web = addressOf("http");
+    const reported = endpoints.filter((e) => EVENT_REPORTERS.includes(e.service));
+    await eventually("web lists events from outside for each reporting endpoint", EVENTS_SEEN_TIMEOUT_MS, async () => {
+      const body = (await (await fetch(`http://${web.host}:${web.port}/api/events`)).json()) as {
+        events: { service: string; transport: string; localPort: number; remoteAddress: string }[];
+      };
+      // Healthchecks come from loopback inside each container; the probes above came from the host.
+      const outside = body.events.filter((e) => !["127.0.0.1", "::1", "::ffff:127.0.0.1"].includes(e.remoteAddress));
+      const missing = reported.filter(
+        (e) =>
+          !outside.some(
+            (o) => o.service === e.service && o.transport === e.transport && o.localPort === e.containerPort,
+          ),
+      );
+      if (missing.length > 0)
+        throw new Error(`no event yet for ${missing.map((m) => `${m.service}/${m.transport}`).join(", ")}`);
+    });
   });
 });
