@@ -2,6 +2,7 @@ import dgram from "node:dgram";
 import http from "node:http";
 import net from "node:net";
 import { randomBytes } from "node:crypto";
+import { tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { formatAddress, type Address, type ServiceName, type Transport } from "@porthost/ports";
 
 /** A healthcheck must answer well inside the engine's own timeout (compose gives it 5 s). */
@@ -87,37 +88,17 @@ function token(): Buffer {
   return Buffer.from(`porthost-health ${randomBytes(8).toString("hex")}\n`);
 }
 
-const echoTcpProbe: Probe = (address, timeoutMs) =>
-  withTimeout<void>("echo round trip", timeoutMs, (done) => {
-    const sent = token();
-    const socket = net.connect({ host: address.host, port: address.port }, () => socket.write(sent));
-    let received = Buffer.alloc(0);
-    socket.on("data", (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length < sent.length) return;
-      socket.end();
-      done(received.equals(sent) ? undefined : new Error(`echo sent back ${JSON.stringify(received.toString())}`));
-    });
-    socket.on("error", (error) => done(error));
-    socket.on("end", () => done(new Error(`the connection closed after ${received.length} of ${sent.length} bytes`)));
-    return () => socket.destroy();
-  });
-
 function udpSocketFor(address: Address): dgram.Socket {
   return dgram.createSocket(net.isIPv6(address.host) ? "udp6" : "udp4");
 }
 
-const echoUdpProbe: Probe = (address, timeoutMs) =>
-  withTimeout<void>("UDP echo round trip", timeoutMs, (done) => {
-    const sent = token();
-    const socket = udpSocketFor(address);
-    socket.on("message", (message) => {
-      if (message.equals(sent)) done();
-    });
-    socket.on("error", (error) => done(error));
-    socket.connect(address.port, address.host, () => socket.send(sent));
-    return () => socket.close();
-  });
+function echoProbe(roundTrip: typeof tcpRoundTrip): Probe {
+  return async (address, timeoutMs) => {
+    const sent = token().toString();
+    const { received } = await roundTrip(address.host, address.port, sent, timeoutMs);
+    if (received !== sent) throw new Error(`echo sent back ${JSON.stringify(received)}`);
+  };
+}
 
 const discardTcpProbe: Probe = (address, timeoutMs) =>
   withTimeout<void>("discard", timeoutMs, (done) => {
@@ -152,7 +133,7 @@ export const PROBES: Readonly<Partial<Record<ServiceName, Partial<Record<Transpo
   http: { tcp: httpProbe },
   smtp: { tcp: smtpProbe },
   pop3: { tcp: pop3Probe },
-  echo: { tcp: echoTcpProbe, udp: echoUdpProbe },
+  echo: { tcp: echoProbe(tcpRoundTrip), udp: echoProbe(udpRoundTrip) },
   discard: { tcp: discardTcpProbe, udp: discardUdpProbe },
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import nodemailer from "nodemailer";
+import { sendMail } from "@porthost/clients";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeApps, DATA_DIR_IN_CONTAINER, publishedPorts, type PublishedPort } from "@porthost/compose";
 import { maildirRoot } from "@porthost/mailstore";
@@ -210,10 +210,9 @@ describe("docker compose up", () => {
   it("stores a mail sent to the SMTP port in the shared Maildir, readable through the web API", async () => {
     const token = `compose-${randomBytes(6).toString("hex")}`;
     const smtp = addressOf("smtp");
-    const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true });
-    const info = await transport.sendMail({
+    const info = await sendMail(smtp, {
       from: "test@porthost.test",
-      to: "inbox@porthost.test",
+      to: ["inbox@porthost.test"],
       subject: token,
       text: `sent by test:compose to ${smtp.host}:${smtp.port}`,
     });
