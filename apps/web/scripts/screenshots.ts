@@ -1,4 +1,4 @@
-// Remakes docs/switchboard-desktop.png (1280x800) and docs/switchboard-mobile.png (360 px wide):
+// Remakes docs/switchboard-desktop.png and -inbox.png (1280x800) and -mobile.png (360 px wide):
 // every service in-process on free ports, some real traffic, then Debian's chromium.
 // Usage: npm run screenshots --workspace @porthost/web [-- --offset 48000] (after npm run build).
 // The default offset, 8000, gives the pictures the numbers npm start prints; stop porthost first.
@@ -52,8 +52,17 @@ try {
     await page.locator("#message-list .message-item").first().waitFor();
     await page.locator('button.socket[data-service="smtp"]').click();
     await page.locator("#socket-detail .facts").waitFor();
+    // A phone shows one panel at a time: the live traffic is the one to see there.
+    if (name === "mobile") await page.locator("#traffic").evaluate((section) => section.scrollIntoView());
     await page.screenshot({ path: `${DOCS}switchboard-${name}.png` });
     console.log(`wrote docs/switchboard-${name}.png`);
+    if (name === "desktop") {
+      await page.locator("#message-list .message-item", { hasText: "Ports, week 1" }).click();
+      await page.frameLocator("iframe.mail-html").locator("h1").waitFor();
+      await page.locator("#inbox").evaluate((section) => section.scrollIntoView());
+      await page.screenshot({ path: `${DOCS}switchboard-inbox.png` });
+      console.log("wrote docs/switchboard-inbox.png");
+    }
     await page.close();
   }
 } finally {
