@@ -77,6 +77,9 @@ export interface DeliverOptions {
  * a half-written file.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
+  // A client may vanish before the first read; keep its error for the write loop to see.
+  const noteError = (): void => undefined;
+  source.on("error", noteError);
   const id = uniqueName();
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
@@ -93,6 +96,7 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
     await fsyncDirectory(path.join(root, "new"));
     return { id, path: newPath, size };
   } finally {
+    source.off("error", noteError);
     if (!committed) {
       await handle.close().catch(() => undefined);
       await unlink(tmpPath).catch(() => undefined);

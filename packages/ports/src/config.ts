@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
+import { readHttpSettings, type HttpSettings } from "./http-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
@@ -36,6 +37,7 @@ export interface PorthostConfig {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
+  readonly http: HttpSettings;
   readonly echo: EchoSettings;
   readonly discard: DiscardSettings;
   readonly events: EventsSettings;
@@ -174,10 +176,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = Object.freeze(
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
+  const http = readHttpSettings(env);
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
   const events = readEventsSettings(env);
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, echo, discard, events });
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */
@@ -188,4 +191,9 @@ export function endpoints(service: ResolvedService): { port: number; transport: 
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatAddress(address: Address): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** This process's environment with some variables set: what a supervisor hands its children. */
+export function environmentWith(overrides: Readonly<Record<string, string>>): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
 }

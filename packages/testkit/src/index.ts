@@ -34,7 +34,9 @@ export function requireTool(name: string): string {
   const found = findTool(name);
   if (found) return found;
   const pkg = PACKAGE_OF[name] ?? name;
-  throw new Error(`test:e2e needs ${name}, which is not installed: apt-get install -y ${pkg} (the .ci/run script installs it)`);
+  throw new Error(
+    `test:e2e needs ${name}, which is not installed: apt-get install -y ${pkg} (the .ci/run script installs it)`,
+  );
 }
 
 /** A fresh directory under the system's temp dir, and a function that removes it. */
@@ -42,3 +44,4 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+export * from "./porthost-process.js";
