@@ -2,6 +2,7 @@
 // Usage: npm run bench:echo [-- --quick]
 import { execFileSync, fork, spawn } from "node:child_process";
 import dgram from "node:dgram";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +19,43 @@ const UDP_BYTES = 64;
 const UDP_STALL_MS = 50; // no reply for this long: assume loss and refill the window
 const READY_TIMEOUT_MS = 10_000; // 10 s
 const MEASURE_TIMEOUT_MS = 120_000; // 2 min: a stuck measurement fails loudly instead of hanging
+const STREAM_STALL_MS = 5_000; // no echoed byte for this long: the server is stuck (socat's PIPE can be)
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** utime, stime, cutime, cstime of a process, in clock ticks (proc(5)); undefined when it is gone. */
+function processTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return {
+      pgrp: Number(fields[2]),
+      own: Number(fields[11]) + Number(fields[12]),
+      children: Number(fields[13]) + Number(fields[14]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU milliseconds a server has used so far: the process, or for socat its whole process group
+ * (the children it forks per connection, alive or already reaped). Unlike wall time, this does
+ * not grow when other programs on the machine take the cores.
+ */
+function serverCpuMs(server) {
+  const leader = processTicks(server.pid);
+  if (!leader) return Number.NaN;
+  let ticks = leader.own + (server.group ? leader.children : 0);
+  if (server.group) {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry) || Number(entry) === server.pid) continue;
+      const member = processTicks(entry);
+      if (member?.pgrp === server.pid) ticks += member.own;
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ECHO_MAIN = `${ROOT}apps/echo/dist/main.js`;
@@ -97,8 +135,15 @@ async function startServers() {
   });
   children.push(bare);
   const socat = tool("socat");
-  const socatTcp = spawn(socat, [`TCP-LISTEN:${socatPort},bind=127.0.0.1,fork,reuseaddr`, "PIPE"], { stdio: "ignore" });
-  const socatDgram = spawn(socat, [`UDP-RECVFROM:${socatUdp},bind=127.0.0.1,fork`, "PIPE"], { stdio: "ignore" });
+  // Own process groups, so that stopping them also stops the children socat forks per connection.
+  const socatTcp = spawn(socat, [`TCP-LISTEN:${socatPort},bind=127.0.0.1,fork,reuseaddr`, "PIPE"], {
+    stdio: "ignore",
+    detached: true,
+  });
+  const socatDgram = spawn(socat, [`UDP-RECVFROM:${socatUdp},bind=127.0.0.1,fork`, "PIPE"], {
+    stdio: "ignore",
+    detached: true,
+  });
   children.push(socatTcp, socatDgram);
   const ready = await readyMessage(porthost, "porthost echo");
   if (ready.type !== "ready") throw new Error(`porthost echo: ${ready.message}`);
@@ -106,9 +151,21 @@ async function startServers() {
   await waitForTcp(socatPort);
   await new Promise((r) => setTimeout(r, 100)); // socat's UDP side binds alongside its TCP side
   return [
-    { name: "porthost", tcp: porthostPort, udp: porthostPort },
-    { name: "bare node", tcp: barePort, udp: bareUdp },
-    { name: "socat", tcp: socatPort, udp: socatUdp },
+    {
+      name: "porthost",
+      tcp: porthostPort,
+      udp: porthostPort,
+      cpu: { pid: porthost.pid },
+      udpCpu: { pid: porthost.pid },
+    },
+    { name: "bare node", tcp: barePort, udp: bareUdp, cpu: { pid: bare.pid }, udpCpu: { pid: bare.pid } },
+    {
+      name: "socat",
+      tcp: socatPort,
+      udp: socatUdp,
+      cpu: { pid: socatTcp.pid, group: true },
+      udpCpu: { pid: socatDgram.pid, group: true },
+    },
   ];
 }
 
@@ -119,19 +176,28 @@ function connect(port) {
   });
 }
 
+class Stalled extends Error {}
+
 /** Writes STREAM_BYTES and reads them back at the same time; MB/s of echoed bytes. */
-async function tcpThroughput(port) {
+async function tcpThroughput(port, cpu) {
+  const cpuBefore = serverCpuMs(cpu);
   const socket = await connect(port);
   const chunk = Buffer.alloc(STREAM_CHUNK_BYTES, 0x5a);
   const started = process.hrtime.bigint();
   let received = 0;
+  let lastData = performance.now();
+  let watchdog;
   const done = new Promise((resolve, reject) => {
     socket.on("data", (data) => {
       received += data.length;
+      lastData = performance.now();
       if (received >= STREAM_BYTES) resolve();
     });
     socket.on("error", reject);
-  });
+    watchdog = setInterval(() => {
+      if (performance.now() - lastData > STREAM_STALL_MS) reject(new Stalled(`stalled after ${received} bytes`));
+    }, 500);
+  }).finally(() => clearInterval(watchdog));
   let sent = 0;
   const pump = () => {
     while (sent < STREAM_BYTES) {
@@ -140,10 +206,14 @@ async function tcpThroughput(port) {
     }
   };
   pump();
-  await done;
+  try {
+    await done;
+  } finally {
+    socket.destroy();
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  socket.destroy();
-  return STREAM_BYTES / seconds / 1e6;
+  const cpuMsPerGiB = ((serverCpuMs(cpu) - cpuBefore) * 1024 ** 3) / STREAM_BYTES;
+  return { mbps: STREAM_BYTES / seconds / 1e6, cpuMsPerGiB };
 }
 
 /** One small message at a time; p50 and p99 of the round trip in microseconds. */
@@ -175,7 +245,8 @@ async function pingPong(port) {
 }
 
 /** UDP_WINDOW datagrams in flight for UDP_SECONDS; replies per second. */
-async function udpRate(port) {
+async function udpRate(port, cpu) {
+  const cpuBefore = serverCpuMs(cpu);
   const socket = dgram.createSocket("udp4");
   await new Promise((resolve) => socket.bind(0, "127.0.0.1", resolve));
   const message = Buffer.alloc(UDP_BYTES, 0x75);
@@ -201,7 +272,8 @@ async function udpRate(port) {
     for (let i = 0; i < UDP_WINDOW; i++) send();
   });
   socket.close();
-  return replies / ((performance.now() - started) / 1000);
+  const cpuUsPerEcho = ((serverCpuMs(cpu) - cpuBefore) * 1000) / replies;
+  return { rate: replies / ((performance.now() - started) / 1000), cpuUsPerEcho };
 }
 
 function timed(what, promise) {
@@ -212,7 +284,8 @@ function timed(what, promise) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values) =>
+  values.length === 0 ? Number.NaN : [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -222,27 +295,49 @@ function table(header, rows) {
 
 async function main() {
   const servers = await startServers();
-  const results = new Map(servers.map((s) => [s.name, { mbps: [], p50: [], p99: [], udp: [] }]));
+  const results = new Map(
+    servers.map((s) => [s.name, { mbps: [], cpuGiB: [], p50: [], p99: [], udp: [], cpuUdp: [], stalls: 0 }]),
+  );
+  // A warm-up pass (not counted) so the client's own JIT does not weigh on whoever goes first.
+  process.stderr.write("warm-up...\n");
+  for (const server of servers) {
+    await timed(`${server.name} warm-up`, pingPong(server.tcp)).catch(() => undefined);
+    await timed(`${server.name} warm-up`, udpRate(server.udp, server.udpCpu)).catch(() => undefined);
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`round ${round}/${ROUNDS}...\n`);
-    for (const server of servers) {
+    // Each round starts with a different server, so load from elsewhere on the machine spreads evenly.
+    const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+    for (const server of order) {
       const r = results.get(server.name);
       process.stderr.write(`  ${server.name}: tcp stream`);
-      r.mbps.push(await timed(`${server.name} tcp stream`, tcpThroughput(server.tcp)));
+      try {
+        const { mbps, cpuMsPerGiB } = await timed(`${server.name} tcp stream`, tcpThroughput(server.tcp, server.cpu));
+        r.mbps.push(mbps);
+        r.cpuGiB.push(cpuMsPerGiB);
+      } catch (error) {
+        if (!(error instanceof Stalled)) throw error;
+        r.stalls += 1;
+        process.stderr.write(` (${error.message})`);
+      }
       process.stderr.write(", ping-pong");
       const { p50, p99 } = await timed(`${server.name} ping-pong`, pingPong(server.tcp));
       r.p50.push(p50);
       r.p99.push(p99);
       process.stderr.write(", udp\n");
-      r.udp.push(await timed(`${server.name} udp`, udpRate(server.udp)));
+      const { rate, cpuUsPerEcho } = await timed(`${server.name} udp`, udpRate(server.udp, server.udpCpu));
+      r.udp.push(rate);
+      r.cpuUdp.push(cpuUsPerEcho);
     }
   }
   const m = (name, key) => median(results.get(name)[key]);
   const metrics = [
     ["TCP throughput, MB/s each way", "mbps", (v) => v.toFixed(0), true],
+    ["  server CPU ms per GiB echoed", "cpuGiB", (v) => v.toFixed(0), false],
     ["ping-pong p50, us", "p50", (v) => v.toFixed(1), false],
     ["ping-pong p99, us", "p99", (v) => v.toFixed(1), false],
     ["UDP echoes per second", "udp", (v) => v.toFixed(0), true],
+    ["  server CPU us per UDP echo", "cpuUdp", (v) => v.toFixed(1), false],
   ];
   const rows = metrics.map(([label, key, fmt]) => [
     label,
@@ -262,9 +357,17 @@ async function main() {
         `${UDP_SECONDS} s of ${UDP_BYTES} B datagrams with ${UDP_WINDOW} in flight`,
       "socat: TCP-LISTEN,fork PIPE and UDP-RECVFROM,fork PIPE (one process per datagram); " +
         "porthost: log level warn, events off, UDP rate limit raised (one source)",
+      "server CPU rows come from /proc (10 ms ticks) and, unlike wall time, do not grow when other programs load the cores",
       "",
       table(["", "porthost", "bare node", "socat", "porthost/bare", "porthost/socat"], rows),
       "",
+      ...servers
+        .filter((s) => results.get(s.name).stalls > 0)
+        .map(
+          (s) =>
+            `${s.name}: the stream stalled in ${results.get(s.name).stalls} of ${ROUNDS} rounds and counts only the others` +
+            (s.name === "socat" ? " (socat's PIPE can block writing into its own full pipe)" : ""),
+        ),
       `target TCP throughput >= 0.9x bare: ${throughputRatio.toFixed(2)}x, ${throughputRatio >= 0.9 ? "met" : "NOT met"}`,
       `target ping-pong p50 <= 1.1x bare: ${latencyRatio.toFixed(2)}x, ${latencyRatio <= 1.1 ? "met" : "NOT met"}`,
       "",
@@ -273,7 +376,16 @@ async function main() {
 }
 
 function stopChildren() {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      // socat's forked children live in its process group; node children are stopped by pid.
+      if (child.spawnargs[0]?.endsWith("socat")) process.kill(-child.pid, "SIGTERM");
+      else child.kill("SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
+  }
 }
 
 process.on("SIGINT", () => {
