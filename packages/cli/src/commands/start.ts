@@ -2,7 +2,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { environmentWith, EVENTS_TOKEN_VARIABLE, rangeClass, SERVICES, type AppName, type PorthostConfig } from "@porthost/ports";
+import {
+  environmentWith,
+  EVENTS_TOKEN_VARIABLE,
+  rangeClass,
+  SERVICES,
+  type AppName,
+  type PorthostConfig,
+} from "@porthost/ports";
 import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
 import { formatLogLine } from "../log-format.js";
 import { renderTable } from "../table.js";
