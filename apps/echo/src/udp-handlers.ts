@@ -6,6 +6,9 @@ import { report } from "./connection-events.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { createReflectorGuard } from "./reflector-guard.js";
 
+/** At most one info line per this interval about unanswered datagrams, so a flood cannot flood the log. */
+export const REFUSAL_LOG_INTERVAL_MS = 1_000; // 1 s
+
 export type DatagramHandler = (
   socket: dgram.Socket,
   message: Buffer,
@@ -42,6 +45,8 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
   // Per-datagram bookkeeping only when someone reads it: this path runs at line rate.
   const debug = logger.isLevelEnabled("debug");
   const watched = debug || events !== undefined;
+  let lastRefusalLogMs = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
 
   const onDatagram: DatagramHandler = (socket, message, remote, localPort) => {
     const refusal =
@@ -51,17 +56,16 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
           (allow(remote.address) ? undefined : `over ${limits.udpRepliesPerSecond} replies per second`));
     if (refusal !== undefined) {
       limited += 1;
-      if (debug)
-        logger.debug(
-          {
-            port: localPort,
-            remote: remote.address,
-            remotePort: remote.port,
-            bytesIn: message.length,
-            detail: refusal,
-          },
-          "echo datagram not answered",
-        );
+      const now = performance.now();
+      if (debug || now - lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
+        const fields = { port: localPort, remote: remote.address, remotePort: remote.port, bytesIn: message.length };
+        const also = unlogged > 0 ? { alsoUnanswered: unlogged } : {};
+        logger.info({ ...fields, outcome: "limited", detail: refusal, ...also }, "echo datagram not answered");
+        lastRefusalLogMs = now;
+        unlogged = 0;
+      } else {
+        unlogged += 1;
+      }
       report(events, "echo", "udp", {
         startedAt: Date.now(),
         localPort,
