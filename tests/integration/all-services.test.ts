@@ -24,32 +24,34 @@ const ports = { http: 0, smtp: 0, echo: 0 };
 beforeAll(async () => {
   const data = await tempDir();
   removeData = data.remove;
+  // SMTP and echo first, so the web service's config can name where they are (as compose does).
+  smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir) });
+  const [smtpEndpoint] = await smtp.listen();
+  const baseConfig = loadConfig({ PORTHOST_DATA_DIR: data.dir });
+  // Echo reports its connections to the web service over the network, once the web service exists.
+  echo = buildEchoApp({
+    host: "127.0.0.1",
+    echoPort: 0,
+    discardPort: 0,
+    echo: baseConfig.echo,
+    discard: baseConfig.discard,
+    events: { send: (event) => sender?.send(event) },
+  });
+  const [echoEndpoint] = await echo.listen();
   config = loadConfig({
     PORTHOST_HTTP_PORT: "0",
-    PORTHOST_SMTP_PORT: "0",
-    PORTHOST_ECHO_PORT: "0",
     PORTHOST_DATA_DIR: data.dir,
     PORTHOST_EVENTS_TOKEN: TOKEN,
+    PORTHOST_SMTP_ADDR: `127.0.0.1:${smtpEndpoint!.port}`,
+    PORTHOST_ECHO_ADDR: `127.0.0.1:${echoEndpoint!.port}`,
   });
   web = await buildWeb({ config });
   const [httpEndpoint] = await web.listen();
-  // Echo reports its connections to the web service over the network, as between containers.
   sender = createEventSender({
     target: { host: "127.0.0.1", port: httpEndpoint!.port },
     token: TOKEN,
     flushDelayMs: 10,
   });
-  smtp = buildSmtp({ host: config.host, port: 0, maildir: maildirRoot(config.dataDir) });
-  echo = buildEchoApp({
-    host: config.host,
-    echoPort: 0,
-    discardPort: 0,
-    echo: config.echo,
-    discard: config.discard,
-    events: sender,
-  });
-  const [smtpEndpoint] = await smtp.listen();
-  const [echoEndpoint] = await echo.listen();
   ports.http = httpEndpoint!.port;
   ports.smtp = smtpEndpoint!.port;
   ports.echo = echoEndpoint!.port;
@@ -91,10 +93,36 @@ describe("three services, three ports, one host", () => {
     expect(await readdir(newDir)).toContain(id);
     const stored = await readFile(path.join(newDir, id!), "utf8");
     expect(stored).toMatch(/^Received: from /);
-    expect(stored).toContain(`port ${ports.smtp}`);
+    expect(stored).toContain(`[127.0.0.1]:${ports.smtp})`);
     expect(stored).toContain(`Subject: over port ${ports.smtp}`);
     expect(stored).toContain("Hello through SMTP.");
     expect(await readdir(path.join(maildirRoot(config.dataDir), "tmp"))).toEqual([]);
+  });
+
+  it("the web service is a client of the others: POST /api/send and /api/echo report their ephemeral ports", async () => {
+    const sent = await fetch(`http://127.0.0.1:${ports.http}/api/send`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ to: "web@example.test", subject: "from the web service", text: "via port " + ports.smtp }),
+    });
+    expect(sent.status).toBe(200);
+    const mail = (await sent.json()) as { id: string; localPort: number; server: string };
+    expect(mail.server).toBe(`127.0.0.1:${ports.smtp}`);
+    expect(mail.localPort).toBeGreaterThan(1023);
+    expect(await readdir(path.join(maildirRoot(config.dataDir), "new"))).toContain(mail.id);
+
+    for (const transport of ["tcp", "udp"]) {
+      const echoed = await fetch(`http://127.0.0.1:${ports.http}/api/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: `over ${transport}`, transport }),
+      });
+      expect(echoed.status).toBe(200);
+      const body = (await echoed.json()) as { received: string; remote: { port: number }; local: { port: number } };
+      expect(body.received).toBe(`over ${transport}`);
+      expect(body.remote.port).toBe(ports.echo);
+      expect(body.local.port).toBeGreaterThan(1023);
+    }
   });
 
   it("echo: the bytes come back identical", async () => {

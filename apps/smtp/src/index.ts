@@ -1,1 +1,9 @@
-export { buildSmtp, DEFAULT_MAX_MESSAGE_BYTES, type SmtpOptions, type SmtpService } from "./smtp-server.js";
+export {
+  buildSmtp,
+  CLOSE_GRACE_MS,
+  DEFAULT_SMTP_LIMITS,
+  type SmtpLimits,
+  type SmtpOptions,
+  type SmtpService,
+} from "./smtp-server.js";
+export { smtpReplies, SmtpReply } from "./smtp-errors.js";

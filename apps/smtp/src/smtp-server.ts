@@ -1,103 +1,158 @@
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { hostname } from "node:os";
+import type { SMTPServerDataStream } from "smtp-server";
 import { silentLogger, type Logger } from "@porthost/log";
-import { deliver, ensureMaildir } from "@porthost/mailstore";
+import { MailStore } from "@porthost/mailstore";
+import {
+  DEFAULT_SMTP_GREETING_DELAY_MS,
+  DEFAULT_SMTP_IDLE_TIMEOUT_MS,
+  DEFAULT_SMTP_MAX_CONNECTIONS,
+  DEFAULT_SMTP_MAX_LINE_BYTES,
+  DEFAULT_SMTP_MAX_MESSAGE_BYTES,
+  DEFAULT_SMTP_MAX_RECIPIENTS,
+  DEFAULT_SMTP_SESSION_TIMEOUT_MS,
+  type SmtpUser,
+  type TlsMaterial,
+} from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
-import { smtpReplies } from "./smtp-errors.js";
+import { PorthostSMTPServer } from "./porthost-smtp-server.js";
+import { receivedHeader } from "./received-header.js";
+import { authenticator } from "./smtp-auth.js";
+import { envelopeOf } from "./smtp-envelope.js";
+import { queuedAs, SmtpReply, smtpReplies } from "./smtp-errors.js";
+
+export interface SmtpLimits {
+  readonly maxMessageBytes: number;
+  readonly maxRecipients: number;
+  readonly maxConnections: number;
+  readonly idleTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly maxLineBytes: number;
+  readonly greetingDelayMs: number;
+}
+
+export const DEFAULT_SMTP_LIMITS: SmtpLimits = Object.freeze({
+  maxMessageBytes: DEFAULT_SMTP_MAX_MESSAGE_BYTES,
+  maxRecipients: DEFAULT_SMTP_MAX_RECIPIENTS,
+  maxConnections: DEFAULT_SMTP_MAX_CONNECTIONS,
+  idleTimeoutMs: DEFAULT_SMTP_IDLE_TIMEOUT_MS,
+  sessionTimeoutMs: DEFAULT_SMTP_SESSION_TIMEOUT_MS,
+  maxLineBytes: DEFAULT_SMTP_MAX_LINE_BYTES,
+  greetingDelayMs: DEFAULT_SMTP_GREETING_DELAY_MS,
+});
 
 export interface SmtpOptions {
   readonly host: string;
+  /** 0 lets the system pick a free port (tests). */
   readonly port: number;
   /** The Maildir messages are delivered to. */
   readonly maildir: string;
   readonly logger?: Logger;
-  /** Largest message accepted, announced with SIZE. */
-  readonly maxMessageBytes?: number;
+  /** Each limit falls back to its default (the PORTHOST_SMTP_* defaults). */
+  readonly limits?: Partial<SmtpLimits>;
+  /** Accounts AUTH accepts; empty or unset: any credentials. */
+  readonly users?: readonly SmtpUser[];
+  /** Certificate and key: STARTTLS is offered only with them. */
+  readonly tls?: TlsMaterial;
+  /** Retention (PORTHOST_MAIL_MAX); unset keeps everything. */
+  readonly maxMessages?: number;
 }
 
-/** On shutdown, sessions get this long to finish before a 421. */
+/** On shutdown, a session storing a message gets this long to finish before it is cut. */
 export const CLOSE_GRACE_MS = 2_000; // 2 s
-
-export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024; // 25 MiB
 
 export interface SmtpService {
   listen(): Promise<ListeningEndpoint[]>;
+  /** 421 to idle sessions, lets messages being stored finish, closes the store. */
   close(): Promise<void>;
-  readonly server: SMTPServer;
-}
-
-/** The Received: trace header (RFC 5321 4.4), naming both ends' ports. */
-function receivedHeader(session: SMTPServerSession, serverPort: number): Buffer {
-  const from = `${session.clientHostname || session.remoteAddress} ([${session.remoteAddress}]:${session.remotePort})`;
-  const by = `${hostname()} (porthost smtp, port ${serverPort})`;
-  return Buffer.from(
-    `Received: from ${from}\r\n\tby ${by}\r\n\twith ESMTP id ${session.id};\r\n\t${new Date().toUTCString()}\r\n`,
-  );
+  readonly server: PorthostSMTPServer;
+  /** The store, once listening. */
+  readonly store: MailStore | undefined;
 }
 
 export function buildSmtp(options: SmtpOptions): SmtpService {
   const logger = options.logger ?? silentLogger();
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  let serverPort = options.port;
+  const limits: SmtpLimits = { ...DEFAULT_SMTP_LIMITS, ...options.limits };
+  const name = hostname();
+  const checkAuth = authenticator(options.users ?? []);
+  let store: MailStore | undefined;
 
-  const server = new SMTPServer({
-    name: hostname(),
-    banner: "porthost mail catcher: accepts all mail, relays none",
-    authOptional: true,
-    disableReverseLookup: true,
-    size: maxMessageBytes,
-    logger: false,
-    closeTimeout: CLOSE_GRACE_MS,
-    onData(stream: SMTPServerDataStream, session, callback) {
-      const fields = { port: serverPort, remote: session.remoteAddress, remotePort: session.remotePort };
-      let ended = false;
-      const done = (error?: Error | null, message?: string): void => {
-        if (ended) return;
-        ended = true;
-        callback(error ?? null, message);
-      };
-      deliver(options.maildir, stream, {
-        prefix: receivedHeader(session, serverPort),
-        beforeCommit: () => {
-          if (stream.sizeExceeded) throw smtpReplies.messageTooBig(maxMessageBytes);
-        },
-      }).then(
-        (message) => {
-          logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
-          done(null, `Ok: queued as ${message.id}`);
-        },
-        (error: unknown) => {
-          if (error instanceof Error && "responseCode" in error) {
-            logger.info({ ...fields, err: error.message }, "message refused");
-            done(error);
-          } else {
-            logger.error({ ...fields, err: error }, "message not stored");
-            done(smtpReplies.localError());
-          }
-        },
-      );
+  const server = new PorthostSMTPServer(
+    {
+      name,
+      banner: "porthost mail catcher: accepts all mail, relays none",
+      size: limits.maxMessageBytes,
+      maxRecipients: limits.maxRecipients,
+      maxClients: limits.maxConnections,
+      socketTimeout: limits.idleTimeoutMs,
+      maxCommandLength: limits.maxLineBytes,
+      closeTimeout: CLOSE_GRACE_MS,
+      authMethods: ["PLAIN", "LOGIN"],
+      authOptional: true,
+      // A local catcher usually runs without TLS; refusing AUTH in clear text would break apps.
+      allowInsecureAuth: true,
+      disableReverseLookup: true,
+      // PIPELINING, 8BITMIME, SMTPUTF8 and ENHANCEDSTATUSCODES are on; DSN is not (nothing is relayed).
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: true,
+      hideREQUIRETLS: true,
+      ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { disabledCommands: ["STARTTLS"] }),
+      logger: false,
+      onAuth(auth, _session, callback) {
+        checkAuth(auth, callback);
+      },
+      onData(stream: SMTPServerDataStream, session, callback) {
+        const fields = { port: session.localPort, remote: session.remoteAddress, remotePort: session.remotePort };
+        if (!store) return callback(smtpReplies.localError());
+        server.storing.add(session.id);
+        store
+          .deliver(stream, {
+            prefix: receivedHeader(session, name),
+            envelope: envelopeOf(session),
+            refuse: () => (stream.sizeExceeded ? smtpReplies.messageTooBig(limits.maxMessageBytes) : undefined),
+          })
+          .then(
+            (message) => {
+              logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
+              callback(null, queuedAs(message.id));
+            },
+            (error: unknown) => {
+              if (error instanceof SmtpReply) {
+                logger.info({ ...fields, code: error.responseCode, reason: error.message }, "message refused");
+                callback(error);
+              } else {
+                logger.error({ ...fields, err: error }, "message not stored");
+                callback(smtpReplies.localError());
+              }
+            },
+          )
+          .finally(() => server.storing.delete(session.id));
+      },
     },
-  });
+    { greetingDelayMs: limits.greetingDelayMs, sessionTimeoutMs: limits.sessionTimeoutMs },
+  );
   // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
   server.on("error", (error) => {
-    if (server.server.listening) logger.warn({ err: error.message }, "smtp error");
+    if (server.server.listening) logger.debug({ err: error.message }, "smtp connection error");
   });
 
   return {
     server,
+    get store() {
+      return store;
+    },
     async listen() {
-      await ensureMaildir(options.maildir);
+      store = await MailStore.open(options.maildir, { maxMessages: options.maxMessages });
       const endpoint = await listenTcp(server.server, {
         service: "smtp",
         transport: "tcp",
         host: options.host,
         port: options.port,
       });
-      serverPort = endpoint.port;
       return [endpoint];
     },
-    close() {
-      return new Promise((resolve) => server.close(() => resolve()));
+    async close() {
+      if (server.server.listening) await server.shutdown();
+      await store?.close();
     },
   };
 }

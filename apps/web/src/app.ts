@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
 import { silentLogger, type Logger } from "@porthost/log";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { registerClientRoutes } from "./api/client-routes.js";
 import { registerDocs } from "./api/docs.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
@@ -38,6 +39,18 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: limits.maxBodyBytes,
+    // Unknown fields in a request are an error to report, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(
+        errors
+          .map((e) =>
+            e.keyword === "additionalProperties"
+              ? `${dataVar}${e.instancePath} has an unknown field ${JSON.stringify(e.params.additionalProperty)}`
+              : `${dataVar}${e.instancePath} ${e.message ?? "is not valid"}`,
+          )
+          .join("; "),
+      ),
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: {
@@ -75,6 +88,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   registerWhoamiRoute(app);
   registerWhoisRoute(app, options.config);
   registerEventRoutes(app, hub, options.config.events.token);
+  registerClientRoutes(app, options.config);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 

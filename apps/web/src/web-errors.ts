@@ -55,4 +55,22 @@ export const webErrors = {
     error: "Bad Request",
     message: `Not a batch of connection events: ${why}`,
   }),
+  upstreamDown: (service: string, where: string, why: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_DOWN",
+    error: "Bad Gateway",
+    message: `The ${service} service at ${where} did not answer (${why}): is it running? (PORTHOST_${service.toUpperCase()}_ADDR)`,
+  }),
+  upstreamRefused: (service: string, why: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_REFUSED",
+    error: "Bad Gateway",
+    message: `The ${service} service refused: ${why}`,
+  }),
+  datagramTooBig: (bytes: number, limit: number): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_DATAGRAM_TOO_BIG",
+    error: "Bad Request",
+    message: `${bytes} bytes is more than one echo datagram (${limit} bytes, PORTHOST_ECHO_MAX_DATAGRAM_BYTES)`,
+  }),
 } as const;

@@ -181,3 +181,53 @@ describe("GET /api/whois/:query", () => {
     expect(response.json()).toMatchObject({ code });
   });
 });
+
+describe("POST /api/send and /api/echo when the input or the other service is wrong", () => {
+  let web: WebService;
+  beforeAll(async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    web = await buildWeb({
+      config: loadConfig(
+        { PORTHOST_SMTP_ADDR: `127.0.0.1:${deadPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${deadPort}` },
+        "/",
+      ),
+    });
+  });
+  afterAll(() => web.close());
+
+  it.each([
+    [{}, "to"],
+    [{ to: "not an address" }, "to"],
+    [{ to: "a@b.test", colour: "red" }, "colour"],
+  ])("send refuses %j with 400", async (payload, word) => {
+    const response = await web.app.inject({ method: "POST", url: "/api/send", payload });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain(word);
+  });
+
+  it("send says 502 with the address when SMTP is down", async () => {
+    const response = await web.app.inject({ method: "POST", url: "/api/send", payload: { to: "a@b.test" } });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toMatchObject({
+      code: "PORTHOST_WEB_UPSTREAM_DOWN",
+      message: expect.stringContaining("ECONNREFUSED"),
+    });
+  });
+
+  it("echo says 502 when the echo service is down, 400 for a datagram over the limit", async () => {
+    expect((await web.app.inject({ method: "POST", url: "/api/echo", payload: { text: "hi" } })).json()).toMatchObject({
+      code: "PORTHOST_WEB_UPSTREAM_DOWN",
+    });
+    const big = await web.app.inject({
+      method: "POST",
+      url: "/api/echo",
+      payload: { text: "x".repeat(60_000), transport: "udp" },
+    });
+    expect(big.statusCode).toBe(400);
+    expect(big.json()).toMatchObject({ code: "PORTHOST_WEB_DATAGRAM_TOO_BIG" });
+    expect((await web.app.inject({ method: "POST", url: "/api/echo", payload: { text: "" } })).statusCode).toBe(400);
+  });
+});

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { isPortConfigError, loadConfig, type PorthostConfig } from "@porthost/ports";
 import { CliError, usageError } from "./cli-error.js";
 import { echoCommand } from "./commands/echo.js";
+import { mailCommand } from "./commands/mail.js";
 import { portsCommand } from "./commands/ports.js";
 import { sendCommand } from "./commands/send.js";
 import { startCommand } from "./commands/start.js";
@@ -23,13 +24,23 @@ Commands:
   echo <text> [--udp] [--json]
                              a TCP (or UDP) round trip to the echo service, showing
                              both ports
+  mail [list] [--search <text>] [--limit <n>] [--cursor <id>] [--json]
+                             the mail porthost stored, newest first
+  mail show <id|latest> [--json]
+                             one message: headers, envelope, text, attachments
+  mail raw <id|latest>       the message as stored (with porthost's Received: header)
+  mail attachment <id|latest> <n>
+                             the bytes of attachment n (redirect to a file)
+  mail delete <id|latest> | mail delete --all
+                             delete one message or all of them
 
 Options:
   --json                     machine-readable output (start: raw JSON log lines)
   -h, --help                 this help
 
 Settings come from the environment: PORTHOST_HOST, PORTHOST_PORT_OFFSET,
-PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL.
+PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL,
+PORTHOST_SMTP_* (limits, users), PORTHOST_TLS_CERT/KEY, PORTHOST_MAIL_MAX.
 `;
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -47,6 +58,10 @@ async function run(argv: readonly string[]): Promise<number> {
         subject: { type: "string" },
         text: { type: "string" },
         attach: { type: "string", multiple: true },
+        search: { type: "string" },
+        limit: { type: "string" },
+        cursor: { type: "string" },
+        all: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -76,6 +91,14 @@ async function run(argv: readonly string[]): Promise<number> {
       return print(await sendCommand(values, config, json));
     case "echo":
       return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
+    case "mail": {
+      const output = await mailCommand(rest, values, config, json);
+      if ("bytes" in output) {
+        process.stdout.write(output.bytes);
+        return 0;
+      }
+      return output.text === "" ? 0 : print(output.text);
+    }
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }

@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { randomBytes } from "node:crypto";
+import { DirectorySync } from "./directory-sync.js";
+import { ENVELOPE_DIR, envelopePath, type Envelope } from "./envelope.js";
 
 export const MAILDIR_SUBDIRS = ["tmp", "new", "cur"] as const;
 
@@ -25,30 +27,37 @@ export function uniqueName(now: Date = new Date()): string {
   return `${seconds}.M${micros}P${process.pid}Q${deliveries}R${randomBytes(6).toString("hex")}.${host}`;
 }
 
-/** Makes the Maildir's tmp/, new/ and cur/ if they are missing. */
+/** Makes the Maildir's tmp/, new/, cur/ and the envelope directory if they are missing. */
 export async function ensureMaildir(root: string): Promise<void> {
-  for (const sub of MAILDIR_SUBDIRS) {
+  for (const sub of [...MAILDIR_SUBDIRS, ENVELOPE_DIR]) {
     await mkdir(path.join(root, sub), { recursive: true, mode: 0o700 });
-  }
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
 /** Bytes are gathered up to this size before one write, so small chunks do not cost a syscall each. */
 const WRITE_BATCH_BYTES = 64 * 1024; // 64 KiB
 
-/** Writes a stream to a file, awaiting each write so memory stays bounded (backpressure). */
-async function writeAll(handle: FileHandle, source: Readable, prefix?: Buffer): Promise<void> {
+/**
+ * Writes a stream to a file, awaiting each write so memory stays bounded (backpressure).
+ * Once `refuse` returns an error, nothing more is written but the stream is still read to
+ * its end (an SMTP client sends the whole message before it reads a reply), then it throws.
+ */
+async function writeAll(
+  handle: FileHandle,
+  source: Readable,
+  prefix: Buffer | undefined,
+  refuse: (() => Error | undefined) | undefined,
+): Promise<void> {
   let batch: Buffer[] = prefix ? [prefix] : [];
   let batched = prefix?.length ?? 0;
+  let refusal: Error | undefined;
   for await (const chunk of source) {
+    if (refusal) continue;
+    refusal = refuse?.();
+    if (refusal) {
+      batch = [];
+      continue;
+    }
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     batch.push(buffer);
     batched += buffer.length;
@@ -58,23 +67,52 @@ async function writeAll(handle: FileHandle, source: Readable, prefix?: Buffer): 
       batched = 0;
     }
   }
+  refusal ??= refuse?.();
+  if (refusal) throw refusal;
   if (batched > 0) await handle.write(Buffer.concat(batch, batched));
+}
+
+async function writeDurably(file: string, content: string): Promise<void> {
+  const handle = await open(file, "wx", 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The directories a delivery makes durable, shared by deliveries so their fsyncs coalesce. */
+export interface DeliverySyncs {
+  readonly newDir: DirectorySync;
+  readonly envelopeDir: DirectorySync;
+}
+
+export function deliverySyncs(root: string): DeliverySyncs {
+  return {
+    newDir: new DirectorySync(path.join(root, "new")),
+    envelopeDir: new DirectorySync(path.join(root, ENVELOPE_DIR)),
+  };
 }
 
 export interface DeliverOptions {
   /** Bytes to write before the message (a Received: header). */
   readonly prefix?: Buffer;
   /**
-   * Called after the body is written and before it is made visible; throwing aborts the
-   * delivery (the tmp file is removed). The SMTP service checks the size limit here.
+   * Asked before each chunk and at the end: an error stops writing (the rest of the stream
+   * is drained, not stored), removes the tmp file and rejects the delivery with it.
    */
-  readonly beforeCommit?: () => void;
+  readonly refuse?: () => Error | undefined;
+  /** Kept beside the message in the envelope directory, made durable with it. */
+  readonly envelope?: Envelope;
+  /** Directory fsyncs to share with other deliveries (MailStore passes its own). */
+  readonly syncs?: DeliverySyncs;
 }
 
 /**
  * Delivers one message the Maildir way: written to tmp/, fsynced, renamed into new/, and the
  * directory fsynced, so a message that resolves is durably on disk and no reader ever sees
- * a half-written file.
+ * a half-written file. The envelope is written the same way before the message is renamed.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
   // A client may vanish before the first read; keep its error for the write loop to see.
@@ -83,24 +121,38 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
   const id = uniqueName();
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
+  const envelopeTmp = path.join(root, "tmp", `${id}.envelope`);
+  const envelopeFinal = envelopePath(root, id);
+  const syncs = options.syncs ?? deliverySyncs(root);
   const handle = await open(tmpPath, "wx", 0o600);
+  let handleOpen = true;
+  let envelopeRenamed = false;
   let committed = false;
   try {
-    await writeAll(handle, source, options.prefix);
-    options.beforeCommit?.();
-    await handle.sync();
+    await writeAll(handle, source, options.prefix, options.refuse);
+    const envelope = options.envelope;
+    // The two fsyncs run together so the file system can put them in one journal commit.
+    await Promise.all([handle.datasync(), envelope && writeDurably(envelopeTmp, JSON.stringify(envelope))]);
     const { size } = await handle.stat();
+    handleOpen = false;
     await handle.close();
+    if (envelope) {
+      await rename(envelopeTmp, envelopeFinal);
+      envelopeRenamed = true;
+    }
     await rename(tmpPath, newPath);
     committed = true;
-    await fsyncDirectory(path.join(root, "new"));
+    await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync()]);
     return { id, path: newPath, size };
   } finally {
     source.off("error", noteError);
     if (!committed) {
-      await handle.close().catch(() => undefined);
+      if (handleOpen) await handle.close().catch(() => undefined);
       await unlink(tmpPath).catch(() => undefined);
+      if (options.envelope) await unlink(envelopeTmp).catch(() => undefined);
+      if (envelopeRenamed) await unlink(envelopeFinal).catch(() => undefined);
     }
+    if (!options.syncs) await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
   }
 }
 

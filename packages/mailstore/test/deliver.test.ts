@@ -34,12 +34,8 @@ describe("deliver", () => {
     expect(new Set(ids.map((m) => m.id)).size).toBe(20);
   });
 
-  it("leaves nothing behind when beforeCommit refuses the message", async () => {
-    const refused = deliver(root, Readable.from([Buffer.from("too big")]), {
-      beforeCommit: () => {
-        throw new Error("refused");
-      },
-    });
+  it("leaves nothing behind when refuse() stops the message", async () => {
+    const refused = deliver(root, Readable.from([Buffer.from("too big")]), { refuse: () => new Error("refused") });
     await expect(refused).rejects.toThrow("refused");
     expect(await readdir(path.join(root, "new"))).toEqual([]);
     expect(await readdir(path.join(root, "tmp"))).toEqual([]);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { readHttpSettings, type HttpSettings } from "./http-settings.js";
+import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
@@ -41,6 +42,10 @@ export interface PorthostConfig {
   readonly echo: EchoSettings;
   readonly discard: DiscardSettings;
   readonly events: EventsSettings;
+  /** SMTP limits, AUTH accounts and STARTTLS files. */
+  readonly smtp: SmtpSettings;
+  /** The mail store: retention. */
+  readonly mail: MailSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -180,7 +185,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
   const events = readEventsSettings(env);
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events });
+  const smtp = loadSmtpSettings(env, cwd);
+  const mail = loadMailSettings(env);
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events, smtp, mail });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

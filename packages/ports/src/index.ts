@@ -9,3 +9,4 @@ export * from "./env-values.js";
 export * from "./http-settings.js";
 export * from "./echo-settings.js";
 export * from "./events-settings.js";
+export * from "./mail-settings.js";

@@ -1,0 +1,105 @@
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+import { SMTPConnection, type SMTPConnectionOptions } from "smtp-server/lib/smtp-connection.js";
+import { smtpReplies, STARTS_WITH_ENHANCED_CODE, type SmtpReply } from "./smtp-errors.js";
+
+export interface SessionTiming {
+  /** Pause before the 220 greeting (smtp-server's fixed early-talker delay is 100 ms); 0 greets at once. */
+  readonly greetingDelayMs: number;
+  /** Longest session; then 421, unless a message is being stored, which finishes first. */
+  readonly sessionTimeoutMs: number;
+}
+
+/** While a message is being stored its session is not cut; the deadline looks again this often. */
+const DEADLINE_RECHECK_MS = 100; // 0.1 s
+
+function sendReply(connection: SMTPConnection, reply: SmtpReply): void {
+  connection.send(reply.responseCode, reply.message);
+}
+
+/**
+ * A connection that starts like smtp-server's own (SMTPConnection.init) but with the
+ * greeting delay as a setting, a session deadline, and replies whose text carries its own
+ * enhanced status code sent as written. smtp-server 3.21 has no option for the delay.
+ */
+class PorthostConnection extends SMTPConnection {
+  private deadline: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly porthost: PorthostSMTPServer,
+    socket: Socket | TLSSocket,
+    options?: SMTPConnectionOptions | null,
+  ) {
+    super(porthost, socket, options);
+  }
+
+  override init(): void {
+    this._setListeners(() => {
+      const limit = this.porthost.options.maxClients;
+      if (limit && this.porthost.connections.size > limit) {
+        sendReply(this, smtpReplies.tooManyConnections(limit));
+        return;
+      }
+      this.armDeadline(this.porthost.timing.sessionTimeoutMs);
+      const delay = this.porthost.timing.greetingDelayMs;
+      if (delay === 0) this.connectionReady();
+      else setTimeout(() => this.connectionReady(), delay).unref();
+    });
+  }
+
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    // smtp-server answers DATA with 2.6.0; porthost says 250 2.0.0 like Postfix.
+    if (context === "DATA_OK") context = undefined;
+    if (typeof data === "string" && STARTS_WITH_ENHANCED_CODE.test(data)) context = false;
+    super.send(code, data, context);
+  }
+
+  override _onClose(): void {
+    clearTimeout(this.deadline);
+    super._onClose();
+  }
+
+  private armDeadline(ms: number): void {
+    this.deadline = setTimeout(() => {
+      if (this.porthost.storing.has(this.id)) return this.armDeadline(DEADLINE_RECHECK_MS);
+      sendReply(this, smtpReplies.sessionTooLong(this.porthost.timing.sessionTimeoutMs));
+    }, ms);
+    this.deadline.unref();
+  }
+}
+
+/** smtp-server with porthost's connections, and a shutdown that refuses idle sessions at once. */
+export class PorthostSMTPServer extends SMTPServer {
+  /** Sessions whose message is being written to disk: they finish before shutdown or deadline. */
+  readonly storing = new Set<string>();
+
+  constructor(
+    options: SMTPServerOptions,
+    readonly timing: SessionTiming,
+  ) {
+    super(options);
+  }
+
+  override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+    const connection = new PorthostConnection(this, socket, socketOptions);
+    this.connections.add(connection);
+    connection.on("error", (error: Error) => this._onError(error));
+    connection.on("connect", (data) => this._onClientConnect(data));
+    connection.init();
+  }
+
+  /**
+   * Stops accepting; sessions not storing a message get 421 now, the others finish their
+   * message (answered 250) and get 421 on their next command; smtp-server cuts what is left
+   * after its closeTimeout. Resolves once every connection is closed.
+   */
+  shutdown(): Promise<void> {
+    return new Promise((resolve) => {
+      this.close(() => resolve());
+      for (const connection of this.connections) {
+        if (!this.storing.has(connection.id)) sendReply(connection, smtpReplies.shuttingDown());
+      }
+    });
+  }
+}

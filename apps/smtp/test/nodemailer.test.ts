@@ -1,0 +1,149 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
+import { afterEach, describe, expect, it } from "vitest";
+import { MailStore } from "@porthost/mailstore";
+import { startSmtp, type RunningSmtp } from "./start-smtp.js";
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+const tls = {
+  cert: readFileSync(path.join(fixtures, "test-cert.pem")),
+  key: readFileSync(path.join(fixtures, "test-key.pem")),
+};
+
+let running: RunningSmtp | undefined;
+let reader: MailStore | undefined;
+afterEach(async () => {
+  await reader?.close();
+  reader = undefined;
+  await running?.stop();
+  running = undefined;
+});
+
+function transport(port: number, extra: Record<string, unknown> = {}) {
+  return nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, ...extra });
+}
+
+async function storeOf(run: RunningSmtp): Promise<MailStore> {
+  reader = await MailStore.open(run.maildir);
+  return reader;
+}
+
+describe("SMTP with nodemailer", () => {
+  it("stores a message with attachments, a UTF-8 subject and addresses, and an 8-bit body", async () => {
+    running = await startSmtp();
+    const payload = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const info = await transport(running.port).sendMail({
+      from: "Zoë <zoë@exämple.test>",
+      to: ["José <josé@例え.test>", "plain@example.test"],
+      bcc: "hidden@example.test",
+      subject: "Grüße aus Köln ✉",
+      text: "8-bit body: naïve café — ✓\n",
+      attachments: [
+        { filename: "bytes.bin", content: payload },
+        { filename: "notes.txt", content: "plain text attachment" },
+      ],
+    });
+    expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as \S+$/);
+    const id = info.response.split(" ").at(-1) ?? "";
+    const store = await storeOf(running);
+    const message = await store.get(id);
+    expect(message?.summary.subject).toBe("Grüße aus Köln ✉");
+    expect(message?.summary.from).toContain("zoë@exämple.test");
+    expect(message?.summary.envelope).toMatchObject({
+      mailFrom: "zoë@exämple.test",
+      rcptTo: ["josé@例え.test", "plain@example.test", "hidden@example.test"],
+      smtputf8: true,
+    });
+    expect(message?.text).toBe("8-bit body: naïve café — ✓\n");
+    expect(message?.attachments.map((a) => [a.filename, a.size])).toEqual([
+      ["bytes.bin", 256],
+      ["notes.txt", 21],
+    ]);
+    expect((await store.attachment(id, 0))?.content).toEqual(payload);
+    const raw = (await store.raw(id))?.toString("utf8") ?? "";
+    expect(raw).toContain("zoë@exämple.test");
+    expect(raw).not.toContain("hidden@example.test");
+
+    // An 8-bit body as the client wrote it (BODY=8BITMIME), bytes kept exactly.
+    const body = Buffer.concat([
+      Buffer.from("Subject: raw\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"),
+      Buffer.from("Grüße ✓ ", "utf8"),
+      Buffer.from([0xe9, 0x0d, 0x0a]),
+    ]);
+    const rawInfo = await transport(running.port).sendMail({
+      envelope: { from: "a@example.test", to: ["b@example.test"] },
+      raw: body,
+    });
+    const stored = await store.raw(rawInfo.response.split(" ").at(-1) ?? "");
+    expect(stored?.subarray(stored.length - body.length)).toEqual(body);
+  });
+
+  it("stores every message of a connection pool", async () => {
+    running = await startSmtp();
+    const pool = transport(running.port, { pool: true, maxConnections: 4, maxMessages: 10 });
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        pool.sendMail({ from: "a@example.test", to: "b@example.test", subject: `pooled ${i}`, text: `n=${i}` }),
+      ),
+    );
+    pool.close();
+    const ids = sent.map((info) => info.response.split(" ").at(-1));
+    expect(new Set(ids).size).toBe(30);
+    expect(await running.stored()).toEqual([...ids].sort());
+    const store = await storeOf(running);
+    const page = await store.list({ limit: 100 });
+    expect(page.messages.map((m) => m.subject).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `pooled ${i}`).sort(),
+    );
+  });
+
+  it("accepts any credentials by default and only configured ones when set", async () => {
+    running = await startSmtp();
+    const anyone = await transport(running.port, { auth: { user: "whoever", pass: "anything" } }).sendMail({
+      from: "a@example.test",
+      to: "b@example.test",
+      text: "x",
+    });
+    const store = await storeOf(running);
+    expect((await store.summary(anyone.response.split(" ").at(-1) ?? ""))?.envelope?.authUser).toBe("whoever");
+    await running.stop();
+
+    running = await startSmtp({ users: [{ username: "app", password: "s3cret:x" }] });
+    for (const method of ["PLAIN", "LOGIN"]) {
+      const ok = transport(running.port, { auth: { user: "app", pass: "s3cret:x", method } });
+      await expect(ok.sendMail({ from: "a@example.test", to: "b@example.test", text: "x" })).resolves.toBeDefined();
+      const bad = transport(running.port, { auth: { user: "app", pass: "wrong", method } });
+      await expect(bad.sendMail({ from: "a@example.test", to: "b@example.test", text: "x" })).rejects.toMatchObject({
+        responseCode: 535,
+      });
+    }
+    // AUTH stays optional: a client that does not authenticate is still accepted.
+    await expect(
+      transport(running.port).sendMail({ from: "a@example.test", to: "b@example.test", text: "x" }),
+    ).resolves.toBeDefined();
+    expect(await running.stored()).toHaveLength(3);
+  });
+
+  it("offers STARTTLS with a certificate and records the TLS session", async () => {
+    running = await startSmtp({ tls });
+    const info = await transport(running.port, {
+      ignoreTLS: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+    }).sendMail({ from: "a@example.test", to: "b@example.test", subject: "secret", text: "over TLS" });
+    const store = await storeOf(running);
+    const summary = await store.summary(info.response.split(" ").at(-1) ?? "");
+    expect(summary?.envelope?.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+    expect((await store.raw(summary?.id ?? ""))?.toString()).toMatch(/with ESMTPS id/);
+  });
+
+  it("refuses a message over the size limit with 552", async () => {
+    running = await startSmtp({ limits: { maxMessageBytes: 4096 } });
+    await expect(
+      transport(running.port).sendMail({ from: "a@example.test", to: "b@example.test", text: "z".repeat(20_000) }),
+    ).rejects.toMatchObject({ responseCode: 552 });
+    expect(await running.stored()).toEqual([]);
+  });
+});

@@ -1,0 +1,234 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ENVELOPE_DIR } from "@porthost/mailstore";
+import { RawSmtp } from "./smtp-client.js";
+import { startSmtp, type RunningSmtp } from "./start-smtp.js";
+
+let running: RunningSmtp | undefined;
+const clients: RawSmtp[] = [];
+async function connect(port: number): Promise<RawSmtp> {
+  const client = await RawSmtp.connect(port);
+  clients.push(client);
+  return client;
+}
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await running?.stop();
+  running = undefined;
+});
+
+/** A session up to the point where DATA has been accepted (354). */
+async function inData(client: RawSmtp, rcpt = "bob@example.test"): Promise<void> {
+  expect((await client.reply()).code).toBe(220);
+  expect((await client.command("EHLO client.test")).code).toBe(250);
+  expect((await client.command("MAIL FROM:<ann@example.test>")).code).toBe(250);
+  expect((await client.command(`RCPT TO:<${rcpt}>`)).code).toBe(250);
+  expect((await client.command("DATA")).code).toBe(354);
+}
+
+describe("SMTP protocol over a raw socket", () => {
+  it("greets at once, announces the extensions and stores with 250 2.0.0 Ok: queued as <id>", async () => {
+    running = await startSmtp();
+    const client = await connect(running.port);
+    const greeting = await client.reply();
+    expect(Date.now() - client.opened).toBeLessThan(60);
+    expect(greeting.text).toMatch(/^220 \S+ ESMTP porthost/);
+    const ehlo = await client.command("EHLO client.test");
+    expect(ehlo.lines).toEqual(
+      expect.arrayContaining(["PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"]),
+    );
+    expect(ehlo.lines).toContain(`SIZE ${25 * 1024 * 1024}`);
+    expect(ehlo.lines).not.toContain("STARTTLS");
+    expect((await client.command("MAIL FROM:<ann@example.test> BODY=8BITMIME")).text).toBe("250 2.1.0 Accepted");
+    expect((await client.command("RCPT TO:<bob@example.test>")).code).toBe(250);
+    expect((await client.command("DATA")).code).toBe(354);
+    const done = await client.command("Subject: hi\r\n\r\nhello\r\n.");
+    const id = /^250 2\.0\.0 Ok: queued as (\S+)$/.exec(done.text)?.[1];
+    expect(id).toBeDefined();
+    expect(await running.stored()).toEqual([id]);
+    const stored = (await running.read(id ?? "")).toString();
+    expect(stored).toMatch(
+      new RegExp(
+        `^Received: from client\\.test \\(\\[127\\.0\\.0\\.1\\]:${client.socket.localPort}\\)\r\n\tby .+\\[127\\.0\\.0\\.1\\]:${running.port}\\)`,
+      ),
+    );
+    expect(stored).toContain("\r\n\tfor <bob@example.test>;");
+    expect(stored.endsWith("Subject: hi\r\n\r\nhello\r\n")).toBe(true);
+    const envelope = JSON.parse(await readFile(path.join(running.maildir, ENVELOPE_DIR, `${id}.json`), "utf8"));
+    expect(envelope).toMatchObject({
+      mailFrom: "ann@example.test",
+      rcptTo: ["bob@example.test"],
+      client: { address: "127.0.0.1", port: client.socket.localPort, helo: "client.test" },
+      server: { address: "127.0.0.1", port: running.port },
+      tls: null,
+      authUser: null,
+      body: "8BITMIME",
+    });
+    expect((await client.command("QUIT")).code).toBe(221);
+  });
+
+  it("waits before the greeting when a delay is configured", async () => {
+    running = await startSmtp({ limits: { greetingDelayMs: 150 } });
+    const client = await connect(running.port);
+    await client.reply();
+    expect(Date.now() - client.opened).toBeGreaterThanOrEqual(140);
+  });
+
+  it("answers pipelined commands in order", async () => {
+    running = await startSmtp();
+    const client = await connect(running.port);
+    await client.reply();
+    await client.command("EHLO client.test");
+    client.write("MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\nDATA\r\n");
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await client.reply()).code);
+    expect(codes).toEqual([250, 250, 250, 354]);
+    client.write("Subject: piped\r\n\r\nbody\r\n.\r\nMAIL FROM:<a@example.test>\r\nRSET\r\nNOOP\r\nQUIT\r\n");
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push((await client.reply()).code);
+    expect(after).toEqual([250, 250, 250, 250, 221]);
+    expect(await running.stored()).toHaveLength(1);
+  });
+
+  it("answers bad commands and arguments with 5xx codes and keeps the session", async () => {
+    running = await startSmtp();
+    const client = await connect(running.port);
+    await client.reply();
+    expect((await client.command("MAIL FROM:<a@example.test>")).code).toBe(503);
+    expect((await client.command("EHLO")).code).toBe(501);
+    expect((await client.command("EHLO client.test")).code).toBe(250);
+    expect((await client.command("FROB")).text).toMatch(/^500 5\.5\.\d/);
+    expect((await client.command("RCPT TO:<b@example.test>")).code).toBe(503);
+    expect((await client.command("MAIL FROM:not an address")).code).toBe(501);
+    expect((await client.command("MAIL FROM:<a@example.test> SIZE=99999999999")).code).toBe(552);
+    expect((await client.command("MAIL FROM:<a@example.test> BODY=9BIT")).code).toBe(501);
+    expect((await client.command("MAIL FROM:<a@example.test>")).code).toBe(250);
+    expect((await client.command("RCPT TO:<@@>")).code).toBe(501);
+    expect((await client.command("DATA")).code).toBe(503);
+    expect((await client.command("NOOP")).code).toBe(250);
+    expect(await running.stored()).toEqual([]);
+  });
+
+  it("refuses a command line longer than the limit and closes", async () => {
+    running = await startSmtp({ limits: { maxLineBytes: 600 } });
+    const client = await connect(running.port);
+    await client.reply();
+    const reply = await client.command(`EHLO ${"x".repeat(700)}`);
+    expect(reply.code).toBe(421);
+    await client.ended();
+  });
+
+  it("undoes dot-stuffing and keeps 8-bit bytes untouched", async () => {
+    running = await startSmtp();
+    const client = await connect(running.port);
+    await inData(client);
+    const body = Buffer.concat([
+      Buffer.from("Subject: dots\r\n\r\n..leading dot\r\n...\r\n..\r\nlatin1 "),
+      Buffer.from([0xe9, 0xff, 0x80]),
+      Buffer.from(" utf8 ✓\r\n.\r\n"),
+    ]);
+    client.write(body);
+    const id = /queued as (\S+)/.exec((await client.reply()).text)?.[1] ?? "";
+    const stored = await running.read(id);
+    const message = stored.subarray(stored.indexOf("Subject: dots"));
+    expect(message).toEqual(
+      Buffer.concat([
+        Buffer.from("Subject: dots\r\n\r\n.leading dot\r\n..\r\n.\r\nlatin1 "),
+        Buffer.from([0xe9, 0xff, 0x80]),
+        Buffer.from(" utf8 ✓\r\n"),
+      ]),
+    );
+  });
+
+  it("refuses an oversize message with 552 after reading it, storing nothing, and the session goes on", async () => {
+    running = await startSmtp({ limits: { maxMessageBytes: 10_000 } });
+    const client = await connect(running.port);
+    await inData(client);
+    const line = `${"y".repeat(998)}\r\n`;
+    for (let i = 0; i < 200; i++) client.write(line);
+    client.write(".\r\n");
+    const refused = await client.reply();
+    expect(refused.text).toMatch(/^552 5\.3\.4 /);
+    for (const sub of ["new", "tmp", ENVELOPE_DIR]) expect(await readdir(path.join(running.maildir, sub))).toEqual([]);
+    expect((await client.command("MAIL FROM:<a@example.test>")).code).toBe(250);
+    expect((await client.command("RCPT TO:<b@example.test>")).code).toBe(250);
+    expect((await client.command("DATA")).code).toBe(354);
+    expect((await client.command("Subject: small\r\n\r\nok\r\n.")).code).toBe(250);
+    expect(await running.stored()).toHaveLength(1);
+  });
+
+  it("answers 452 past the recipient limit and stores for the accepted ones", async () => {
+    running = await startSmtp({ limits: { maxRecipients: 2 } });
+    const client = await connect(running.port);
+    await client.reply();
+    await client.command("EHLO client.test");
+    await client.command("MAIL FROM:<a@example.test>");
+    expect((await client.command("RCPT TO:<r1@example.test>")).code).toBe(250);
+    expect((await client.command("RCPT TO:<r2@example.test>")).code).toBe(250);
+    expect((await client.command("RCPT TO:<r3@example.test>")).text).toMatch(/^452 4\.5\.3 /);
+    expect((await client.command("DATA")).code).toBe(354);
+    const done = await client.command("Subject: two\r\n\r\n.");
+    const id = /queued as (\S+)/.exec(done.text)?.[1] ?? "";
+    const envelope = JSON.parse(await readFile(path.join(running.maildir, ENVELOPE_DIR, `${id}.json`), "utf8"));
+    expect(envelope.rcptTo).toEqual(["r1@example.test", "r2@example.test"]);
+  });
+
+  it("closes an idle session with 421", async () => {
+    running = await startSmtp({ limits: { idleTimeoutMs: 200 } });
+    const client = await connect(running.port);
+    await client.reply();
+    await client.command("EHLO client.test");
+    const reply = await client.reply();
+    expect(reply.text).toMatch(/^421 /);
+    expect(Date.now() - client.opened).toBeGreaterThanOrEqual(190);
+    await client.ended();
+  });
+
+  it("closes a session past its total time with 421, however busy", async () => {
+    running = await startSmtp({ limits: { sessionTimeoutMs: 300, idleTimeoutMs: 10_000 } });
+    const client = await connect(running.port);
+    await client.reply();
+    const started = Date.now();
+    let reply;
+    do reply = await client.command("NOOP");
+    while (reply.code === 250);
+    expect(reply.text).toMatch(/^421 4\.4\.2 Session time limit/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await client.ended();
+  });
+
+  it("refuses connections past the limit with 421", async () => {
+    running = await startSmtp({ limits: { maxConnections: 2 } });
+    const first = await connect(running.port);
+    const second = await connect(running.port);
+    expect((await first.reply()).code).toBe(220);
+    expect((await second.reply()).code).toBe(220);
+    const third = await connect(running.port);
+    expect((await third.reply()).text).toMatch(/^421 4\.7\.0 Too many connections/);
+    await third.ended();
+    first.close();
+    await first.ended();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const fourth = await connect(running.port);
+    expect((await fourth.reply()).code).toBe(220);
+  });
+
+  it("on shutdown, says 421 to idle sessions and lets a message being sent finish", async () => {
+    running = await startSmtp();
+    const idle = await connect(running.port);
+    await idle.reply();
+    await idle.command("EHLO idle.test");
+    const sending = await connect(running.port);
+    await inData(sending);
+    sending.write("Subject: in flight\r\n\r\nfirst half\r\n");
+    const closing = running.smtp.close();
+    expect((await idle.reply()).text).toMatch(/^421 4\.3\.2 porthost is shutting down/);
+    await idle.ended();
+    sending.write("second half\r\n.\r\n");
+    expect((await sending.reply()).text).toMatch(/^250 2\.0\.0 Ok: queued as/);
+    expect((await sending.command("MAIL FROM:<a@example.test>")).code).toBe(421);
+    await closing;
+    expect(await running.stored()).toHaveLength(1);
+  });
+});

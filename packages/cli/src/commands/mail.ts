@@ -1,0 +1,130 @@
+import { maildirRoot, MailStore, type MessageSummary, type ParsedMessage } from "@porthost/mailstore";
+import type { PorthostConfig } from "@porthost/ports";
+import { failure, usageError } from "../cli-error.js";
+import { renderTable } from "../table.js";
+
+export interface MailArgs {
+  readonly search?: string | undefined;
+  readonly limit?: string | undefined;
+  readonly cursor?: string | undefined;
+  readonly all?: boolean | undefined;
+}
+
+/** What `porthost mail` writes: text for a person, or bytes (raw, attachment) as they are. */
+export type MailOutput = { readonly text: string } | { readonly bytes: Buffer };
+
+const SUBJECT_WIDTH = 50;
+
+function shorten(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+function listText(messages: readonly MessageSummary[], total: number, next: string | null): string {
+  if (messages.length === 0)
+    return total === 0 ? "no mail yet: send some with porthost send --to you@example.test" : "";
+  const rows = messages.map((m) => [
+    m.id,
+    m.receivedAt.slice(0, 19).replace("T", " "),
+    shorten(m.from, 30),
+    shorten(m.to.join(", "), 30),
+    shorten(m.subject, SUBJECT_WIDTH),
+  ]);
+  const lines = [renderTable(["id", "received (UTC)", "from", "to", "subject"], rows)];
+  lines.push("", `${messages.length} of ${total} shown${next ? `; next page: --cursor ${next}` : ""}`);
+  return lines.join("\n");
+}
+
+function showText(message: ParsedMessage): string {
+  const { summary } = message;
+  const envelope = summary.envelope;
+  const lines = [
+    `id:       ${summary.id}`,
+    `received: ${summary.receivedAt} (${summary.size} bytes)`,
+    `from:     ${summary.from}`,
+    `to:       ${summary.to.join(", ")}`,
+    ...(summary.cc.length > 0 ? [`cc:       ${summary.cc.join(", ")}`] : []),
+    `subject:  ${summary.subject}`,
+  ];
+  if (envelope) {
+    lines.push(
+      `envelope: MAIL FROM:<${envelope.mailFrom}> RCPT TO:${envelope.rcptTo.map((r) => `<${r}>`).join(",")}`,
+      `via:      ${envelope.client.address}:${envelope.client.port} -> port ${envelope.server.port}` +
+        `${envelope.tls ? `, ${envelope.tls.protocol}` : ""}${envelope.authUser ? `, AUTH ${envelope.authUser}` : ""}`,
+    );
+  }
+  message.attachments.forEach((a) =>
+    lines.push(`attached: [${a.index}] ${a.filename ?? "(no name)"} ${a.contentType} ${a.size} bytes`),
+  );
+  lines.push("", message.text ?? (message.html ? "(HTML only: porthost mail raw shows it)" : "(no text)"));
+  return lines.join("\n");
+}
+
+async function resolveId(store: MailStore, id: string | undefined): Promise<string> {
+  if (id === undefined) throw usageError("which message? give its id (from porthost mail list) or latest");
+  if (id !== "latest") return id;
+  const newest = (await store.list({ limit: 1 })).messages[0];
+  if (!newest) throw failure("there is no mail yet");
+  return newest.id;
+}
+
+function notFound(id: string): Error {
+  return failure(`no message ${JSON.stringify(id)}: porthost mail list shows the ids`);
+}
+
+/** `porthost mail list|show|raw|attachment|delete`: the stored mail, read from the Maildir. */
+export async function mailCommand(
+  rest: readonly string[],
+  args: MailArgs,
+  config: PorthostConfig,
+  json: boolean,
+): Promise<MailOutput> {
+  const [action = "list", id, extra] = rest;
+  const store = await MailStore.open(maildirRoot(config.dataDir), { watch: false });
+  try {
+    switch (action) {
+      case "list": {
+        const limit = args.limit === undefined ? undefined : Number(args.limit);
+        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+          throw usageError("--limit takes a whole number from 1");
+        }
+        const page = await store.list({ query: args.search, limit, cursor: args.cursor });
+        return { text: json ? JSON.stringify(page, null, 2) : listText(page.messages, page.total, page.nextCursor) };
+      }
+      case "show": {
+        const resolved = await resolveId(store, id);
+        const message = await store.get(resolved);
+        if (!message) throw notFound(resolved);
+        return { text: json ? JSON.stringify(message, null, 2) : showText(message) };
+      }
+      case "raw": {
+        const resolved = await resolveId(store, id);
+        const raw = await store.raw(resolved);
+        if (!raw) throw notFound(resolved);
+        return { bytes: raw };
+      }
+      case "attachment": {
+        const resolved = await resolveId(store, id);
+        const index = Number(extra);
+        if (extra === undefined || !Number.isInteger(index) || index < 0) {
+          throw usageError("attachment takes a message id and the attachment's number (from porthost mail show)");
+        }
+        const attachment = await store.attachment(resolved, index);
+        if (!attachment) throw failure(`message ${resolved} has no attachment ${index}`);
+        return { bytes: attachment.content };
+      }
+      case "delete": {
+        if (args.all) {
+          const deleted = await store.deleteAll();
+          return { text: json ? JSON.stringify({ deleted }) : `deleted ${deleted} message${deleted === 1 ? "" : "s"}` };
+        }
+        const resolved = await resolveId(store, id);
+        if (!(await store.delete(resolved))) throw notFound(resolved);
+        return { text: json ? JSON.stringify({ deleted: 1 }) : `deleted ${resolved}` };
+      }
+      default:
+        throw usageError(`unknown mail action ${JSON.stringify(action)}: list, show, raw, attachment or delete`);
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,355 @@
+import { createReadStream } from "node:fs";
+import { open, readFile, unlink } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
+import { envelopePath, readEnvelope, type Envelope } from "./envelope.js";
+import { decodeHeader, readHeaderSummary, type HeaderSummary } from "./header-summary.js";
+import {
+  deliver,
+  deliverySyncs,
+  ensureMaildir,
+  type DeliveredMessage,
+  type DeliverOptions,
+  type DeliverySyncs,
+} from "./maildir.js";
+import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
+import { messageFlags } from "./message-name.js";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+/** Summaries are read this many files at a time when a filter needs them all. */
+const SUMMARY_READ_CONCURRENCY = 64;
+
+export interface MailStoreOptions {
+  /** Retention (PORTHOST_MAIL_MAX): after a delivery, the oldest messages beyond it are deleted. */
+  readonly maxMessages?: number;
+  /** Follow other processes' deliveries and deletions with fs.watch (default true). */
+  readonly watch?: boolean;
+}
+
+/** One message in a list: its headers decoded, its envelope, and where it stands. */
+export interface MessageSummary extends HeaderSummary {
+  /** The Maildir unique name: stable while the message moves from new/ to cur/. */
+  readonly id: string;
+  /** When it arrived, ISO 8601 (the envelope's time, else the time in its name). */
+  readonly receivedAt: string;
+  /** Bytes on disk, including the Received: header porthost added. */
+  readonly size: number;
+  /** Maildir flags from `:2,<flags>` (S seen, R replied, F flagged, T trashed, D draft). */
+  readonly flags: string;
+  /** The SMTP envelope, or null for a message another program put in the Maildir. */
+  readonly envelope: Envelope | null;
+}
+
+export interface ListOptions {
+  /** Page size, 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE). */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page: the list goes on after that message. */
+  readonly cursor?: string;
+  /** Case-insensitive text to find in From, To, Cc or Subject. */
+  readonly query?: string;
+}
+
+export interface MessagePage {
+  /** Newest first. */
+  readonly messages: readonly MessageSummary[];
+  /** How many messages match, across all pages. */
+  readonly total: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface AttachmentInfo {
+  /** Position among the message's attachments: the handle for `attachment(id, index)`. */
+  readonly index: number;
+  readonly filename: string | null;
+  readonly contentType: string;
+  readonly size: number;
+  /** Content-ID without angle brackets, for `cid:` links in the HTML. */
+  readonly contentId: string | null;
+  /** `attachment` or `inline`. */
+  readonly disposition: string | null;
+  /** MD5 of the content, hex. */
+  readonly checksum: string;
+}
+
+export interface HeaderLine {
+  readonly name: string;
+  /** Unfolded, encoded-words decoded. */
+  readonly value: string;
+}
+
+export interface ParsedMessage {
+  readonly summary: MessageSummary;
+  /** Every header in order, as written (duplicates kept). */
+  readonly headers: readonly HeaderLine[];
+  readonly text: string | null;
+  /** The HTML part as sent: untrusted, show it only in a sandbox. */
+  readonly html: string | null;
+  readonly attachments: readonly AttachmentInfo[];
+}
+
+export interface AttachmentContent {
+  readonly info: AttachmentInfo;
+  readonly content: Buffer;
+}
+
+export interface RawMessage {
+  readonly size: number;
+  /** The file's bytes, as stored; the caller must read or destroy it. */
+  readonly stream: Readable;
+}
+
+interface CachedSummary {
+  readonly summary: Omit<MessageSummary, "flags">;
+  /** From, To, Cc and Subject lowercased, for the text filter. */
+  readonly haystack: string;
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ENOENT";
+}
+
+function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
+  return {
+    index,
+    filename: attachment.filename ?? null,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    contentId: attachment.cid ?? null,
+    disposition: attachment.contentDisposition ?? null,
+    checksum: attachment.checksum,
+  };
+}
+
+/**
+ * porthost's mail: a Maildir on disk (the truth) and an index of it in memory. The SMTP
+ * service delivers through it; the web service, POP3 and the CLI read through it, each in
+ * its own process, and each sees what the others did (see MaildirIndex).
+ */
+export class MailStore {
+  private readonly summaries = new Map<string, CachedSummary>();
+  private readonly syncs: DeliverySyncs;
+
+  private constructor(
+    readonly root: string,
+    private readonly index: MaildirIndex,
+    private readonly options: MailStoreOptions,
+  ) {
+    this.syncs = deliverySyncs(root);
+  }
+
+  /** Opens (creating if needed) the Maildir at `root` and indexes it. */
+  static async open(root: string, options: MailStoreOptions = {}): Promise<MailStore> {
+    await ensureMaildir(root);
+    const index = new MaildirIndex(root, { watch: options.watch ?? true });
+    await index.open();
+    return new MailStore(root, index, options);
+  }
+
+  /** Delivers one message durably (see `deliver`), then prunes beyond `maxMessages`. */
+  async deliver(source: Readable, options: Omit<DeliverOptions, "syncs"> = {}): Promise<DeliveredMessage> {
+    const delivered = await deliver(this.root, source, { ...options, syncs: this.syncs });
+    this.index.upsert(delivered.id, "new", delivered.id);
+    await this.prune();
+    return delivered;
+  }
+
+  /** How many messages the Maildir holds now. */
+  async count(): Promise<number> {
+    await this.index.refresh();
+    return this.index.size;
+  }
+
+  async list(options: ListOptions = {}): Promise<MessagePage> {
+    await this.index.refresh();
+    const limit = Math.min(Math.max(Math.trunc(options.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+    const query = options.query?.trim().toLowerCase() ?? "";
+    if (query !== "") await this.loadAllSummaries();
+    const page: MessageSummary[] = [];
+    let more = false;
+    for (const entry of this.index.newestFirst(options.cursor)) {
+      if (query !== "" && !this.summaries.get(entry.id)?.haystack.includes(query)) continue;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      const summary = await this.summary(entry.id);
+      if (summary) page.push(summary);
+    }
+    const total = query === "" ? this.index.size : this.countMatches(query);
+    const last = page.at(-1);
+    return { messages: page, total, nextCursor: more && last ? last.id : null };
+  }
+
+  /** One message's summary, or undefined when there is no such message. */
+  async summary(id: string): Promise<MessageSummary | undefined> {
+    const entry = await this.locate(id);
+    if (!entry) return undefined;
+    const cached = this.summaries.get(id) ?? (await this.loadSummary(entry));
+    return cached && { ...cached.summary, flags: messageFlags(entry.name) };
+  }
+
+  /** The message parsed with mailparser: headers, text, HTML and attachment metadata. */
+  async get(id: string): Promise<ParsedMessage | undefined> {
+    const parsed = await this.parse(id);
+    if (!parsed) return undefined;
+    const { summary, mail } = parsed;
+    return {
+      summary,
+      headers: mail.headerLines.map(({ key, line }) => {
+        const colon = line.indexOf(":");
+        const name = colon === -1 ? key : line.slice(0, colon);
+        return { name, value: decodeHeader(line.slice(colon + 1).replace(/\r?\n[ \t]+/g, " ")) };
+      }),
+      text: mail.text ?? null,
+      html: mail.html === false ? null : (mail.html ?? null),
+      attachments: mail.attachments.map(attachmentInfo),
+    };
+  }
+
+  /** The stored bytes of a message, Received: header included. */
+  async raw(id: string): Promise<Buffer | undefined> {
+    return this.withFile(id, (file) => readFile(file));
+  }
+
+  /** The stored bytes as a stream with their size, for large messages and POP3's RETR. */
+  async openRaw(id: string): Promise<RawMessage | undefined> {
+    return this.withFile(id, async (file) => {
+      const handle = await open(file, "r");
+      const { size } = await handle.stat();
+      return { size, stream: handle.createReadStream() };
+    });
+  }
+
+  /** One attachment's decoded bytes and metadata, by its `index` in `get(id).attachments`. */
+  async attachment(id: string, index: number): Promise<AttachmentContent | undefined> {
+    const parsed = await this.parse(id);
+    const attachment = parsed?.mail.attachments[index];
+    if (!attachment) return undefined;
+    return { info: attachmentInfo(attachment, index), content: attachment.content };
+  }
+
+  async envelope(id: string): Promise<Envelope | null | undefined> {
+    if (!(await this.locate(id))) return undefined;
+    return readEnvelope(this.root, id);
+  }
+
+  /** Deletes a message and its envelope; false when there was no such message. */
+  async delete(id: string): Promise<boolean> {
+    const removed = await this.withFile(id, async (file) => {
+      await unlink(file);
+      return true;
+    });
+    if (!removed) return false;
+    await this.forget(id);
+    return true;
+  }
+
+  /** Deletes every message; returns how many. */
+  async deleteAll(): Promise<number> {
+    await this.index.refresh();
+    const ids = [...this.index.newestFirst()].map((entry) => entry.id);
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += SUMMARY_READ_CONCURRENCY) {
+      const batch = await Promise.all(ids.slice(i, i + SUMMARY_READ_CONCURRENCY).map((id) => this.delete(id)));
+      deleted += batch.filter(Boolean).length;
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    this.index.close();
+    await Promise.all([this.syncs.newDir.close(), this.syncs.envelopeDir.close()]);
+  }
+
+  private async prune(): Promise<void> {
+    const max = this.options.maxMessages;
+    if (max === undefined || this.index.size <= max) return;
+    // Others may have deleted messages already; count what is really there before pruning.
+    await this.index.refresh();
+    while (this.index.size > max) {
+      const oldest = this.index.oldest();
+      if (!oldest) break;
+      await unlink(path.join(this.root, oldest.dir, oldest.name)).catch((error: unknown) => {
+        if (!isMissing(error)) throw error;
+      });
+      await this.forget(oldest.id);
+    }
+  }
+
+  private async forget(id: string): Promise<void> {
+    this.index.remove(id);
+    this.summaries.delete(id);
+    await unlink(envelopePath(this.root, id)).catch(() => undefined);
+  }
+
+  /** The index entry of a message, refreshing the index once if it is not known. */
+  private async locate(id: string): Promise<IndexEntry | undefined> {
+    const known = this.index.get(id);
+    if (known) return known;
+    await this.index.refresh();
+    return this.index.get(id);
+  }
+
+  /** Runs `use` on the message's current file; retries once if another process moved it. */
+  private async withFile<T>(id: string, use: (file: string) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const entry = attempt === 0 ? await this.locate(id) : (await this.index.refresh(), this.index.get(id));
+      if (!entry) return undefined;
+      try {
+        return await use(path.join(this.root, entry.dir, entry.name));
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    await this.index.refresh();
+    return undefined;
+  }
+
+  private async parse(id: string): Promise<{ summary: MessageSummary; mail: ParsedMail } | undefined> {
+    const summary = await this.summary(id);
+    if (!summary) return undefined;
+    const mail = await this.withFile(id, (file) =>
+      simpleParser(createReadStream(file), { skipTextToHtml: true, skipImageLinks: true }),
+    );
+    return mail && { summary, mail };
+  }
+
+  private async loadSummary(entry: IndexEntry): Promise<CachedSummary | undefined> {
+    const loaded = await this.withFile(entry.id, async (file) => {
+      const handle = await open(file, "r");
+      try {
+        const { size } = await handle.stat();
+        return { size, headers: await readHeaderSummary(handle, size) };
+      } finally {
+        await handle.close();
+      }
+    });
+    if (!loaded) return undefined;
+    const envelope = await readEnvelope(this.root, entry.id);
+    const receivedAt = envelope?.receivedAt ?? new Date(entry.key / 1000).toISOString();
+    const { headers } = loaded;
+    const summary = { id: entry.id, receivedAt, size: loaded.size, envelope, ...headers };
+    const haystack = [headers.from, ...headers.to, ...headers.cc, headers.subject].join("\n").toLowerCase();
+    const cached = { summary, haystack };
+    if (this.index.get(entry.id)) this.summaries.set(entry.id, cached);
+    return cached;
+  }
+
+  private async loadAllSummaries(): Promise<void> {
+    const missing = [...this.index.newestFirst()].filter((entry) => !this.summaries.has(entry.id));
+    for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
+      await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));
+    }
+  }
+
+  private countMatches(query: string): number {
+    let total = 0;
+    for (const entry of this.index.newestFirst()) {
+      if (this.summaries.get(entry.id)?.haystack.includes(query)) total++;
+    }
+    return total;
+  }
+}

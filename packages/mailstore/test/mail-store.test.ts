@@ -1,0 +1,243 @@
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@porthost/testkit";
+import { ENVELOPE_DIR, MailStore, type Envelope } from "../src/index.js";
+
+const CRLF = "\r\n";
+
+function message(subject: string, extra: { to?: string; body?: string; headers?: string[] } = {}): Readable {
+  return Readable.from([
+    Buffer.from(
+      [
+        "From: Ann Example <ann@example.test>",
+        `To: ${extra.to ?? "bob@example.test"}`,
+        `Subject: ${subject}`,
+        "Message-ID: <m1@example.test>",
+        ...(extra.headers ?? []),
+        "",
+        extra.body ?? "hello",
+        "",
+      ].join(CRLF),
+    ),
+  ]);
+}
+
+function envelope(rcptTo: string[] = ["bob@example.test"]): Envelope {
+  return {
+    mailFrom: "ann@example.test",
+    rcptTo,
+    client: { address: "127.0.0.1", port: 40000, helo: "client.test" },
+    server: { address: "127.0.0.1", port: 8025 },
+    tls: null,
+    authUser: null,
+    receivedAt: new Date().toISOString(),
+    smtputf8: false,
+    body: null,
+  };
+}
+
+let root: string;
+let remove: () => Promise<void>;
+const stores: MailStore[] = [];
+async function openStore(options: Parameters<typeof MailStore.open>[1] = {}): Promise<MailStore> {
+  const store = await MailStore.open(root, options);
+  stores.push(store);
+  return store;
+}
+
+beforeEach(async () => {
+  ({ dir: root, remove } = await tempDir("porthost-mailstore-"));
+  root = path.join(root, "Maildir");
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  await remove();
+});
+
+describe("MailStore", () => {
+  it("delivers into new/ with its envelope beside it, and reads it back", async () => {
+    const store = await openStore();
+    const delivered = await store.deliver(message("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?="), {
+      envelope: envelope(["bob@example.test", "hidden@example.test"]),
+      prefix: Buffer.from(`Received: from test${CRLF}`),
+    });
+    expect(await readdir(path.join(root, "new"))).toEqual([delivered.id]);
+    expect(await readdir(path.join(root, "tmp"))).toEqual([]);
+    expect(await readdir(path.join(root, ENVELOPE_DIR))).toEqual([`${delivered.id}.json`]);
+
+    const page = await store.list();
+    expect(page.total).toBe(1);
+    expect(page.nextCursor).toBeNull();
+    const [summary] = page.messages;
+    expect(summary).toMatchObject({
+      id: delivered.id,
+      from: "Ann Example <ann@example.test>",
+      to: ["bob@example.test"],
+      subject: "Grüße",
+      flags: "",
+      size: delivered.size,
+    });
+    expect(summary?.envelope?.rcptTo).toEqual(["bob@example.test", "hidden@example.test"]);
+
+    const raw = await store.raw(delivered.id);
+    expect(raw?.toString()).toMatch(/^Received: from test\r\nFrom: Ann/);
+    const parsed = await store.get(delivered.id);
+    expect(parsed?.text?.trim()).toBe("hello");
+    expect(parsed?.headers[0]).toEqual({ name: "Received", value: "from test" });
+    expect(parsed?.headers.find((h) => h.name === "Subject")?.value).toBe("Grüße");
+  });
+
+  it("returns attachments' metadata and bytes", async () => {
+    const store = await openStore();
+    const payload = Buffer.from([0, 1, 2, 255, 254]);
+    const body = [
+      "--b",
+      "Content-Type: text/plain",
+      "",
+      "see attached",
+      "--b",
+      "Content-Type: application/octet-stream",
+      'Content-Disposition: attachment; filename="data.bin"',
+      "Content-Transfer-Encoding: base64",
+      "",
+      payload.toString("base64"),
+      "--b--",
+    ].join(CRLF);
+    const { id } = await store.deliver(
+      message("files", { headers: ["MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="b"'], body }),
+    );
+    const parsed = await store.get(id);
+    expect(parsed?.attachments).toEqual([
+      expect.objectContaining({ index: 0, filename: "data.bin", contentType: "application/octet-stream", size: 5 }),
+    ]);
+    expect((await store.attachment(id, 0))?.content).toEqual(payload);
+    expect(await store.attachment(id, 1)).toBeUndefined();
+  });
+
+  it("lists newest first in pages and filters by from, to and subject", async () => {
+    const store = await openStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(
+        (await store.deliver(message(`note ${i}`, { to: i % 2 ? "odd@example.test" : "even@example.test" }))).id,
+      );
+    }
+    const first = await store.list({ limit: 3 });
+    expect(first.messages.map((m) => m.subject)).toEqual(["note 6", "note 5", "note 4"]);
+    expect(first.total).toBe(7);
+    const second = await store.list({ limit: 3, cursor: first.nextCursor ?? "" });
+    expect(second.messages.map((m) => m.subject)).toEqual(["note 3", "note 2", "note 1"]);
+    const third = await store.list({ limit: 3, cursor: second.nextCursor ?? "" });
+    expect(third.messages.map((m) => m.subject)).toEqual(["note 0"]);
+    expect(third.nextCursor).toBeNull();
+
+    const odd = await store.list({ query: "ODD@", limit: 2 });
+    expect(odd.total).toBe(3);
+    expect(odd.messages.map((m) => m.subject)).toEqual(["note 5", "note 3"]);
+    expect((await store.list({ query: "note 4" })).messages.map((m) => m.id)).toEqual([ids[4]]);
+    expect((await store.list({ query: "ann example" })).total).toBe(7);
+    expect((await store.list({ query: "nobody" })).total).toBe(0);
+  });
+
+  it("a cursor whose message was deleted still continues the list", async () => {
+    const store = await openStore();
+    for (let i = 0; i < 4; i++) await store.deliver(message(`m${i}`));
+    const first = await store.list({ limit: 2 });
+    await store.delete(first.nextCursor ?? "");
+    const next = await store.list({ limit: 2, cursor: first.nextCursor ?? "" });
+    expect(next.messages.map((m) => m.subject)).toEqual(["m1", "m0"]);
+  });
+
+  it("deletes one and all, with their envelopes", async () => {
+    const store = await openStore();
+    const a = await store.deliver(message("a"), { envelope: envelope() });
+    await store.deliver(message("b"), { envelope: envelope() });
+    await store.deliver(message("c"));
+    expect(await store.delete(a.id)).toBe(true);
+    expect(await store.delete(a.id)).toBe(false);
+    expect(await store.get(a.id)).toBeUndefined();
+    expect(await store.count()).toBe(2);
+    expect(await store.deleteAll()).toBe(2);
+    expect(await readdir(path.join(root, "new"))).toEqual([]);
+    expect(await readdir(path.join(root, ENVELOPE_DIR))).toEqual([]);
+  });
+
+  it("keeps at most maxMessages, pruning the oldest", async () => {
+    const store = await openStore({ maxMessages: 3 });
+    for (let i = 0; i < 5; i++) await store.deliver(message(`m${i}`), { envelope: envelope() });
+    const page = await store.list();
+    expect(page.messages.map((m) => m.subject)).toEqual(["m4", "m3", "m2"]);
+    expect(await readdir(path.join(root, "new"))).toHaveLength(3);
+    expect(await readdir(path.join(root, ENVELOPE_DIR))).toHaveLength(3);
+  });
+
+  it("a refused delivery leaves nothing behind", async () => {
+    const store = await openStore();
+    const refusal = new Error("too big");
+    let chunks = 0;
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 10; i++) {
+          chunks++;
+          yield Buffer.alloc(1024, 120);
+        }
+      })(),
+    );
+    await expect(
+      store.deliver(source, { refuse: () => (chunks > 2 ? refusal : undefined), envelope: envelope() }),
+    ).rejects.toBe(refusal);
+    expect(chunks).toBe(10);
+    for (const sub of ["tmp", "new", "cur", ENVELOPE_DIR]) expect(await readdir(path.join(root, sub))).toEqual([]);
+    expect(await store.count()).toBe(0);
+  });
+
+  it.each([true, false])("sees deliveries, moves and deletions by another process (watch: %s)", async (watch) => {
+    const writer = await openStore({ watch });
+    const reader = await openStore({ watch });
+    expect((await reader.list()).total).toBe(0);
+    const { id } = await writer.deliver(message("from the writer"));
+    expect((await reader.list()).messages.map((m) => m.id)).toEqual([id]);
+
+    // A reader such as mutt marks it seen: new/ -> cur/ with flags; the id stays.
+    await rename(path.join(root, "new", id), path.join(root, "cur", `${id}:2,S`));
+    const moved = await reader.list();
+    expect(moved.messages[0]).toMatchObject({ id, flags: "S" });
+    expect((await reader.raw(id))?.toString()).toContain("from the writer");
+
+    expect(await writer.delete(id)).toBe(true);
+    expect((await reader.list()).total).toBe(0);
+    expect(await reader.get(id)).toBeUndefined();
+  });
+
+  it("rebuilds its index from the Maildir at start, foreign files and orphan envelopes included", async () => {
+    const first = await openStore();
+    const ours = await first.deliver(message("ours"), { envelope: envelope() });
+    await first.close();
+    const foreign = "1700000000.M1P1Q1.other-host";
+    await writeFile(path.join(root, "cur", `${foreign}:2,RS`), `Subject: foreign${CRLF}${CRLF}body${CRLF}`);
+    await writeFile(path.join(root, ENVELOPE_DIR, "1700000001.M1P1Q1.gone.json"), JSON.stringify(envelope()));
+    await writeFile(path.join(root, "new", ".hidden"), "not a message");
+
+    const store = await openStore();
+    const page = await store.list();
+    expect(page.messages.map((m) => [m.id, m.subject, m.flags])).toEqual([
+      [ours.id, "ours", ""],
+      [foreign, "foreign", "RS"],
+    ]);
+    expect(page.messages[1]?.envelope).toBeNull();
+    expect(page.messages[1]?.receivedAt).toBe("2023-11-14T22:13:20.000Z");
+    expect(await readFile(path.join(root, "cur", `${foreign}:2,RS`), "utf8")).toContain("foreign");
+  });
+
+  it("never resolves ids outside the Maildir", async () => {
+    const store = await openStore();
+    await store.deliver(message("x"));
+    for (const id of ["../new", "..", "/etc/passwd", "new/../../x", ""]) {
+      expect(await store.get(id)).toBeUndefined();
+      expect(await store.raw(id)).toBeUndefined();
+      expect(await store.delete(id)).toBe(false);
+    }
+  });
+});
