@@ -2,7 +2,7 @@ import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildEchoApp } from "@porthost/echo";
 import { loadConfig } from "@porthost/ports";
-import { tcpRoundTrip, udpRoundTrip } from "../src/index.js";
+import { tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { echoCommand } from "../src/commands/echo.js";
 import { portsCommand } from "../src/commands/ports.js";
 
