@@ -3,6 +3,7 @@
 import { execFileSync, fork, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -368,6 +369,18 @@ async function main() {
             `${s.name}: the stream stalled in ${results.get(s.name).stalls} of ${ROUNDS} rounds and counts only the others` +
             (s.name === "socat" ? " (socat's PIPE can block writing into its own full pipe)" : ""),
         ),
+      // Every round, not just the median: on a shared machine the spread says how far to trust a ratio.
+      ...servers.map(
+        (s) =>
+          `${s.name} per round: MB/s ${results
+            .get(s.name)
+            .mbps.map((v) => v.toFixed(0))
+            .join(" ")}; p50 us ${results
+            .get(s.name)
+            .p50.map((v) => v.toFixed(1))
+            .join(" ")}`,
+      ),
+      `load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (${cpus().length} cores)`,
       `target TCP throughput >= 0.9x bare: ${throughputRatio.toFixed(2)}x, ${throughputRatio >= 0.9 ? "met" : "NOT met"}`,
       `target ping-pong p50 <= 1.1x bare: ${latencyRatio.toFixed(2)}x, ${latencyRatio <= 1.1 ? "met" : "NOT met"}`,
       "",
