@@ -4,7 +4,7 @@ import path from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEchoApp, type EchoApp } from "@porthost/echo";
-import { createEventSender, type EventSender } from "@porthost/events";
+import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
@@ -25,17 +25,18 @@ beforeAll(async () => {
   const data = await tempDir();
   removeData = data.remove;
   // SMTP and echo first, so the web service's config can name where they are (as compose does).
-  smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir) });
+  // SMTP and echo report their connections to the web service over the network, once it exists.
+  const lateSink = { send: (event: ConnectionEvent) => sender?.send(event) };
+  smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
   const [smtpEndpoint] = await smtp.listen();
   const baseConfig = loadConfig({ PORTHOST_DATA_DIR: data.dir });
-  // Echo reports its connections to the web service over the network, once the web service exists.
   echo = buildEchoApp({
     host: "127.0.0.1",
     echoPort: 0,
     discardPort: 0,
     echo: baseConfig.echo,
     discard: baseConfig.discard,
-    events: { send: (event) => sender?.send(event) },
+    events: lateSink,
   });
   const [echoEndpoint] = await echo.listen();
   config = loadConfig({
@@ -110,6 +111,15 @@ describe("three services, three ports, one host", () => {
     expect(mail.server).toBe(`127.0.0.1:${ports.smtp}`);
     expect(mail.localPort).toBeGreaterThan(1023);
     expect(await readdir(path.join(maildirRoot(config.dataDir), "new"))).toContain(mail.id);
+    // The SMTP connection the web service made shows in the live events, from its ephemeral port.
+    await expect
+      .poll(async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${ports.http}/api/events`)).json()) as {
+          events: { service: string; remotePort: number; localPort: number; detail?: string }[];
+        };
+        return body.events.find((e) => e.service === "smtp" && e.remotePort === mail.localPort);
+      })
+      .toMatchObject({ localPort: ports.smtp, detail: "1 stored" });
 
     for (const transport of ["tcp", "udp"]) {
       const echoed = await fetch(`http://127.0.0.1:${ports.http}/api/echo`, {

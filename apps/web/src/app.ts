@@ -2,10 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
+import { MailStore, maildirRoot } from "@porthost/mailstore";
 import { silentLogger, type Logger } from "@porthost/log";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { registerClientRoutes } from "./api/client-routes.js";
 import { registerDocs } from "./api/docs.js";
+import { registerMailRoutes } from "./api/mail-routes.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
@@ -89,6 +91,12 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   registerWhoisRoute(app, options.config);
   registerEventRoutes(app, hub, options.config.events.token);
   registerClientRoutes(app, options.config);
+  // The web service reads the Maildir the SMTP service writes (a shared volume in compose).
+  const store = await MailStore.open(maildirRoot(options.config.dataDir), {
+    maxMessages: options.config.mail.maxMessages,
+  });
+  app.addHook("onClose", () => store.close());
+  registerMailRoutes(app, store);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 

@@ -73,4 +73,22 @@ export const webErrors = {
     error: "Bad Request",
     message: `${bytes} bytes is more than one echo datagram (${limit} bytes, PORTHOST_ECHO_MAX_DATAGRAM_BYTES)`,
   }),
+  noSuchMessage: (id: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_MESSAGE",
+    error: "Not Found",
+    message: `No message with id ${JSON.stringify(id)}: list them with GET /api/messages`,
+  }),
+  noSuchAttachment: (id: string, n: number): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_ATTACHMENT",
+    error: "Not Found",
+    message: `Message ${id} has no attachment ${n}: attachments count from 0 (see GET /api/messages/${id})`,
+  }),
+  noHtmlPart: (id: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_HTML",
+    error: "Not Found",
+    message: `Message ${id} has no HTML part`,
+  }),
 } as const;

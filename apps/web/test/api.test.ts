@@ -1,6 +1,6 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@porthost/ports";
+import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
 function rawRequest(port: number, text: string, timeoutMs = 5_000): Promise<string> {
@@ -20,14 +20,11 @@ describe("API over a real socket", () => {
   let port: number;
   beforeAll(async () => {
     web = await buildWeb({
-      config: loadConfig(
-        {
-          PORTHOST_HTTP_MAX_BODY_BYTES: "100",
-          PORTHOST_HTTP_MAX_HEADER_BYTES: "2048",
-          PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300",
-        },
-        "/",
-      ),
+      config: testConfig({
+        PORTHOST_HTTP_MAX_BODY_BYTES: "100",
+        PORTHOST_HTTP_MAX_HEADER_BYTES: "2048",
+        PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300",
+      }),
       port: 0,
     });
     port = (await web.listen())[0]!.port;
@@ -74,16 +71,22 @@ describe("API over a real socket", () => {
     const reply = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`);
     expect(reply).toMatch(/^HTTP\/1\.1 431/);
   });
+});
 
-  it("a client that never finishes its headers is cut off (slowloris)", async () => {
+describe("slow clients", () => {
+  it("a client that never finishes its headers is cut off with 408 (slowloris)", async () => {
+    // Its own server: a short PORTHOST_HTTP_HEADERS_TIMEOUT_MS must not cut the other tests' requests.
+    const web = await buildWeb({ config: testConfig({ PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300" }), port: 0 });
+    const port = (await web.listen())[0]!.port;
     const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
+    await web.close();
   });
 });
 
 describe("maximum connections", () => {
   it("closes connections past PORTHOST_HTTP_MAX_CONNECTIONS", async () => {
-    const web = await buildWeb({ config: loadConfig({ PORTHOST_HTTP_MAX_CONNECTIONS: "1" }, "/"), port: 0 });
+    const web = await buildWeb({ config: testConfig({ PORTHOST_HTTP_MAX_CONNECTIONS: "1" }), port: 0 });
     const port = (await web.listen())[0]!.port;
     const first = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => first.on("connect", resolve));
@@ -98,7 +101,7 @@ describe("maximum connections", () => {
 describe("/api/docs", () => {
   let web: WebService;
   beforeAll(async () => {
-    web = await buildWeb({ config: loadConfig({}, "/") });
+    web = await buildWeb({ config: testConfig() });
   });
   afterAll(() => web.close());
 
@@ -129,10 +132,10 @@ describe("GET /api/ports live status", () => {
     const downPort = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
 
-    const config = loadConfig(
-      { PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}` },
-      "/",
-    );
+    const config = testConfig({
+      PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`,
+      PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}`,
+    });
     const web = await buildWeb({ config });
     const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
     const status = Object.fromEntries(body.services.map((s) => [s.name, s.status]));
@@ -147,7 +150,7 @@ describe("GET /api/ports live status", () => {
 describe("GET /api/whois/:query", () => {
   let web: WebService;
   beforeAll(async () => {
-    web = await buildWeb({ config: loadConfig({}, "/") });
+    web = await buildWeb({ config: testConfig() });
   });
   afterAll(() => web.close());
 
@@ -190,10 +193,7 @@ describe("POST /api/send and /api/echo when the input or the other service is wr
     const deadPort = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     web = await buildWeb({
-      config: loadConfig(
-        { PORTHOST_SMTP_ADDR: `127.0.0.1:${deadPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${deadPort}` },
-        "/",
-      ),
+      config: testConfig({ PORTHOST_SMTP_ADDR: `127.0.0.1:${deadPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${deadPort}` }),
     });
   });
   afterAll(() => web.close());

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
-import { loadConfig } from "@porthost/ports";
+import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
 const TOKEN = "test-token-0123456789abcdef";
@@ -22,7 +22,7 @@ let web: WebService;
 let base: string;
 
 beforeAll(async () => {
-  web = await buildWeb({ config: loadConfig({ PORTHOST_EVENTS_TOKEN: TOKEN }, "/"), port: 0 });
+  web = await buildWeb({ config: testConfig({ PORTHOST_EVENTS_TOKEN: TOKEN }), port: 0 });
   base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
 });
 afterAll(() => web.close());
@@ -63,7 +63,7 @@ describe("POST /api/events", () => {
   });
 
   it("is off (403) when the web service has no token", async () => {
-    const open = await buildWeb({ config: loadConfig({}, "/") });
+    const open = await buildWeb({ config: testConfig() });
     const response = await open.app.inject({ method: "POST", url: "/api/events", payload: { events: [echoEvent] } });
     expect(response.statusCode).toBe(403);
     await open.close();

@@ -3,8 +3,8 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@porthost/ports";
 import { requireTool, tempDir } from "@porthost/testkit";
+import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
 const run = promisify(execFile);
@@ -43,7 +43,7 @@ beforeAll(async () => {
   await mkdir(path.join(root, ".git"));
   await writeFile(path.join(root, ".git", "config"), "[core]");
   await symlink(path.join(temp.dir, "secret.txt"), path.join(root, "escape.txt"));
-  web = await buildWeb({ config: loadConfig({}, "/"), publicDir: root, port: 0 });
+  web = await buildWeb({ config: testConfig(), publicDir: root, port: 0 });
   base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
 });
 afterAll(async () => {

@@ -2,11 +2,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@porthost/ports";
 import { tempDir } from "@porthost/testkit";
+import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
-const config = loadConfig({}, "/");
+const config = testConfig();
 const page = `<!doctype html><title>t</title>${"<p>port numbers dispatch traffic</p>\n".repeat(60)}`;
 const big = Buffer.alloc(600 * 1024, "a"); // above the in-memory limit: streamed from disk
 let root: string;

@@ -1,11 +1,11 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@porthost/ports";
 import { tempDir } from "@porthost/testkit";
+import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
-const config = loadConfig({}, "/");
+const config = testConfig();
 let web: WebService;
 
 describe("web with its own public/ folder", () => {
