@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { "no-restricted-properties": "off" },
   },
   {
-    files: ["apps/web/public/**/*.js"],
+    files: ["apps/web/public/**/*.js", "apps/web/ui/src/**"],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -13,7 +13,8 @@ import { parseArgs, promisify } from "node:util";
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const publicDir = path.join(repo, "apps/web/public");
+// The built site the web service serves by default (npm run bench:http builds it first).
+const publicDir = path.join(repo, "apps/web/dist/site");
 const FILE = "/index.html";
 
 const { values } = parseArgs({

@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
@@ -17,7 +18,14 @@ import { registerEventRoutes } from "./events/events-routes.js";
 import { httpEvent } from "./events/http-event.js";
 import { registerStaticFiles } from "./static/static-files.js";
 
-export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
+/** The built site: the switchboard page (ui/, by vite) with public/'s files beside it. */
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../dist/site", import.meta.url));
+
+function missingSite(dir: string, isDefault: boolean): string {
+  return isDefault
+    ? `the web service's site is not built (${dir} is missing): run npm run build`
+    : `the public folder ${dir} does not exist`;
+}
 
 export interface WebOptions {
   readonly config: PorthostConfig;
@@ -98,7 +106,9 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   app.addHook("onClose", () => store.close());
   registerMailRoutes(app, store);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
-  await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
+  const publicDir = path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR);
+  if (!existsSync(publicDir)) throw new Error(missingSite(publicDir, options.publicDir === undefined));
+  await registerStaticFiles(app, { root: publicDir });
 
   const target = {
     service: "http" as const,

@@ -102,4 +102,17 @@ describe("GET /api/events and the stream", () => {
     expect(text).toMatch(new RegExp(`id: ${lastId + 1}\\nevent: connection\\ndata: \\{`));
     request.destroy();
   });
+
+  it("replays the whole history to a Last-Event-ID from an earlier run of the service", async () => {
+    const { lastId, kept } = web.hub.stats();
+    expect(kept).toBeGreaterThan(0);
+    const frames: string[] = [];
+    const request = http.get(`${base}/api/events/stream`, { headers: { "last-event-id": String(lastId + 1000) } });
+    const response = await new Promise<http.IncomingMessage>((resolve) => request.on("response", resolve));
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => frames.push(chunk));
+    await expect.poll(() => frames.join("")).toContain(`id: ${lastId}\n`);
+    expect(frames.join("")).toMatch(/^retry: \d+\n\nid: \d+\nevent: connection\n/);
+    request.destroy();
+  });
 });

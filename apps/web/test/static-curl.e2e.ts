@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTool, tempDir } from "@porthost/testkit";
 import { testConfig } from "./test-config.js";
-import { buildWeb, type WebService } from "../src/index.js";
+import { buildWeb, DEFAULT_PUBLIC_DIR, type WebService } from "../src/index.js";
 
 const run = promisify(execFile);
 let curl: string;
@@ -33,9 +33,9 @@ beforeAll(async () => {
   curl = requireTool("curl");
   const temp = await tempDir();
   remove = temp.remove;
-  // The real public/ folder, plus a sibling, a secret outside and a symlink out, to attack.
+  // The real built site (public/ and the switchboard), plus a sibling, a secret outside and a symlink out, to attack.
   const root = path.join(temp.dir, "public");
-  await run("cp", ["-r", path.resolve("public"), root]);
+  await run("cp", ["-r", DEFAULT_PUBLIC_DIR, root]);
   await writeFile(path.join(temp.dir, "secret.txt"), "outside the root");
   await mkdir(path.join(temp.dir, "public-sibling"));
   await writeFile(path.join(temp.dir, "public-sibling", "x.txt"), "sibling secret");

@@ -56,10 +56,13 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function startFrom(request: FastifyRequest<{ Querystring: { since?: number } }>): number {
+function startFrom(request: FastifyRequest<{ Querystring: { since?: number } }>, lastId: number): number {
   const lastEventId = request.headers["last-event-id"];
-  if (typeof lastEventId === "string" && /^\d+$/.test(lastEventId)) return Number(lastEventId);
-  return request.query.since ?? 0;
+  const since =
+    typeof lastEventId === "string" && /^\d+$/.test(lastEventId) ? Number(lastEventId) : (request.query.since ?? 0);
+  // An id this service never gave out was given by an earlier run of it (ids restart at 1): the
+  // reader has seen none of this run's events, so it gets them all rather than none until it catches up.
+  return since > lastId ? 0 : since;
 }
 
 function sseFrame(event: NumberedEvent): string {
@@ -156,7 +159,7 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, token: 
         "x-accel-buffering": "no",
       });
       res.write("retry: 2000\n\n");
-      for (const event of hub.since(startFrom(request))) res.write(sseFrame(event));
+      for (const event of hub.since(startFrom(request, hub.stats().lastId))) res.write(sseFrame(event));
       let skipped = 0;
       const unsubscribe = hub.subscribe((event) => {
         // A reader that does not keep up loses events rather than growing our memory.

@@ -1,0 +1,100 @@
+import net from "node:net";
+import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
+import { maildirRoot } from "@porthost/mailstore";
+import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { buildSmtp, type SmtpService } from "@porthost/smtp";
+import { tempDir } from "@porthost/testkit";
+import { buildWeb, type WebService } from "../src/index.js";
+
+const TOKEN = "switchboard-test-token-0123456789";
+
+export interface SwitchboardHost {
+  readonly config: PorthostConfig;
+  readonly url: string;
+  readonly ports: { readonly http: number; readonly smtp: number; readonly echo: number; readonly discard: number };
+  /** Stops the web service and starts a new one on the same port: the page's stream drops and comes back. */
+  restartWeb(pauseMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A port the system says is free now, for the one service whose number must be known before it binds. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/**
+ * Every service in this process on ports the system picks, wired as `porthost start` wires them:
+ * SMTP and echo report connections to the web service, whose config names their real ports, so
+ * /api/ports, /api/send and /api/echo all point at the live sockets.
+ */
+export async function startSwitchboardHost(options: { portOffset?: number } = {}): Promise<SwitchboardHost> {
+  const offset = options.portOffset;
+  const data = await tempDir("porthost-switchboard-");
+  // SMTP and echo report to the web service, which does not exist yet: they get a sink filled in later.
+  const late: { sender?: EventSender } = {};
+  const lateSink = { send: (event: ConnectionEvent) => late.sender?.send(event) };
+  const base = loadConfig({ PORTHOST_DATA_DIR: data.dir });
+  // With an offset, the services take their teaching numbers (8025, ...), as npm start does.
+  const at = (wellKnown: number) => (offset === undefined ? 0 : wellKnown + offset);
+  const smtp: SmtpService = buildSmtp({
+    host: "127.0.0.1",
+    port: at(25),
+    maildir: maildirRoot(data.dir),
+    events: lateSink,
+  });
+  const [smtpEndpoint] = await smtp.listen();
+  const echo: EchoApp = buildEchoApp({
+    host: "127.0.0.1",
+    echoPort: at(7),
+    discardPort: at(9),
+    echo: base.echo,
+    discard: base.discard,
+    events: lateSink,
+  });
+  const echoEndpoints = await echo.listen();
+  const portOf = (service: string) => echoEndpoints.find((e) => e.service === service)!.port;
+  const ports = {
+    http: offset === undefined ? await freePort() : at(80),
+    smtp: smtpEndpoint!.port,
+    echo: portOf("echo"),
+    discard: portOf("discard"),
+  };
+  const config = loadConfig({
+    PORTHOST_HOST: "127.0.0.1",
+    ...(offset === undefined ? {} : { PORTHOST_PORT_OFFSET: String(offset) }),
+    PORTHOST_DATA_DIR: data.dir,
+    PORTHOST_EVENTS_TOKEN: TOKEN,
+    PORTHOST_HTTP_PORT: String(ports.http),
+    PORTHOST_SMTP_PORT: String(ports.smtp),
+    PORTHOST_ECHO_PORT: String(ports.echo),
+    PORTHOST_DISCARD_PORT: String(ports.discard),
+  });
+  let web: WebService = await buildWeb({ config });
+  await web.listen();
+  const sender = createEventSender({ target: { host: "127.0.0.1", port: ports.http }, token: TOKEN, flushDelayMs: 10 });
+  late.sender = sender;
+  return {
+    config,
+    url: `http://127.0.0.1:${ports.http}`,
+    ports,
+    async restartWeb(pauseMs) {
+      await web.close();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      web = await buildWeb({ config });
+      await web.listen();
+    },
+    async close() {
+      await Promise.all([smtp.close(), echo.close()]);
+      await sender.close();
+      await web.close();
+      await data.remove();
+    },
+  };
+}
