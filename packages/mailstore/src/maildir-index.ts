@@ -18,6 +18,8 @@ export interface MaildirIndexOptions {
   readonly watch?: boolean;
 }
 
+/** Beyond this many unapplied changes a writer that rarely reads rescans instead, keeping memory bounded. */
+export const MAX_PENDING_CHANGES = 10_000;
 /** A full rescan catches what a watcher may have dropped (an inotify queue overflow). */
 export const RECONCILE_INTERVAL_MS = 60_000; // 60 s
 
@@ -134,8 +136,12 @@ export class MaildirIndex {
     try {
       for (const sub of SUBDIRS) {
         const watcher = watch(path.join(this.root, sub), { persistent: false }, (_event, name) => {
-          if (typeof name === "string" && name !== "") this.pending.add(`${sub}/${name}`);
-          else this.needsRescan = true;
+          if (typeof name === "string" && name !== "" && this.pending.size < MAX_PENDING_CHANGES) {
+            this.pending.add(`${sub}/${name}`);
+          } else {
+            this.pending.clear();
+            this.needsRescan = true;
+          }
         });
         watcher.on("error", () => this.stopWatching());
         this.watchers.push(watcher);
