@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
       // Only the port-config package reads the environment.
       "no-restricted-properties": [
         "error",
@@ -22,7 +22,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ["packages/ports/src/**", "**/*.test.ts", "**/test/**", "tests/**", "bench/**", "**/*.config.*"],
+    files: [
+      "packages/ports/src/**",
+      "packages/testkit/**",
+      "**/*.test.ts",
+      "**/test/**",
+      "tests/**",
+      "bench/**",
+      "**/*.config.*",
+    ],
     rules: { "no-restricted-properties": "off" },
   },
   {

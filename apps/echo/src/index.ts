@@ -1,1 +1,5 @@
-export { buildEcho, type EchoOptions, type EchoServer } from "./echo-server.js";
+export { buildEchoApp, type EchoApp, type EchoAppOptions } from "./echo-app.js";
+export { buildTcpService, CLOSE_GRACE_MS, type TcpService, type TcpServiceStats } from "./tcp-service.js";
+export { buildUdpService, type UdpService } from "./udp-service.js";
+export { createRateLimiter, MAX_TRACKED_SOURCES } from "./rate-limiter.js";
+export { FIRST_UNPRIVILEGED_PORT, interfaceBroadcasts, NFS_PORT, unsafeSource } from "./reflector-guard.js";

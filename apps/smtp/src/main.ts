@@ -1,3 +1,4 @@
+import { createEventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { readTlsMaterial } from "@porthost/ports";
 import { runApp } from "@porthost/runner";
@@ -5,6 +6,7 @@ import { buildSmtp } from "./smtp-server.js";
 
 await runApp("smtp", async (config, logger) => {
   const { tls, users, ...limits } = config.smtp;
+  const sender = createEventSender({ target: config.services.http.addr, token: config.events.token, logger });
   const smtp = buildSmtp({
     host: config.host,
     port: config.services.smtp.port,
@@ -14,6 +16,13 @@ await runApp("smtp", async (config, logger) => {
     users,
     ...(tls ? { tls: readTlsMaterial(tls) } : {}),
     maxMessages: config.mail.maxMessages,
+    events: sender.enabled ? sender : undefined,
   });
-  return { endpoints: await smtp.listen(), close: () => smtp.close() };
+  return {
+    endpoints: await smtp.listen(),
+    async close() {
+      await smtp.close();
+      await sender.close();
+    },
+  };
 });

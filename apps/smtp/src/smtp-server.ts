@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { SMTPServerDataStream } from "smtp-server";
+import type { EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
 import { MailStore } from "@porthost/mailstore";
 import {
@@ -16,6 +17,7 @@ import {
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { PorthostSMTPServer } from "./porthost-smtp-server.js";
 import { receivedHeader } from "./received-header.js";
+import { SmtpConnectionEvents } from "./connection-events.js";
 import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
 import { queuedAs, SmtpReply, smtpReplies } from "./smtp-errors.js";
@@ -55,6 +57,8 @@ export interface SmtpOptions {
   readonly tls?: TlsMaterial;
   /** Retention (PORTHOST_MAIL_MAX); unset keeps everything. */
   readonly maxMessages?: number;
+  /** Where connection events go (the web service's live view); unset: none are sent. */
+  readonly events?: EventSink | undefined;
 }
 
 /** On shutdown, a session storing a message gets this long to finish before it is cut. */
@@ -75,6 +79,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
   const name = hostname();
   const checkAuth = authenticator(options.users ?? []);
   let store: MailStore | undefined;
+  const connectionEvents = options.events ? new SmtpConnectionEvents(options.events) : undefined;
 
   const server = new PorthostSMTPServer(
     {
@@ -113,11 +118,13 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
           .then(
             (message) => {
               logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
+              connectionEvents?.stored(session.remoteAddress, session.remotePort);
               callback(null, queuedAs(message.id));
             },
             (error: unknown) => {
               if (error instanceof SmtpReply) {
                 logger.info({ ...fields, code: error.responseCode, reason: error.message }, "message refused");
+                connectionEvents?.refused(session.remoteAddress, session.remotePort, String(error.responseCode));
                 callback(error);
               } else {
                 logger.error({ ...fields, err: error }, "message not stored");
@@ -130,6 +137,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
     },
     { greetingDelayMs: limits.greetingDelayMs, sessionTimeoutMs: limits.sessionTimeoutMs },
   );
+  connectionEvents?.watch(server.server);
   // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
   server.on("error", (error) => {
     if (server.server.listening) logger.debug({ err: error.message }, "smtp connection error");

@@ -2,10 +2,20 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
+import { MailStore, maildirRoot } from "@porthost/mailstore";
 import { silentLogger, type Logger } from "@porthost/log";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
-import { registerPortsRoute } from "./ports-route.js";
-import { registerStaticFiles } from "./static-files.js";
+import { registerClientRoutes } from "./api/client-routes.js";
+import { registerDocs } from "./api/docs.js";
+import { registerMailRoutes } from "./api/mail-routes.js";
+import { registerPortsRoute } from "./api/ports-route.js";
+import { registerWhoamiRoute } from "./api/whoami-route.js";
+import { registerWhoisRoute } from "./api/whois-route.js";
+import { webErrors } from "./web-errors.js";
+import { EventHub } from "./events/event-hub.js";
+import { registerEventRoutes } from "./events/events-routes.js";
+import { httpEvent } from "./events/http-event.js";
+import { registerStaticFiles } from "./static/static-files.js";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
 
@@ -19,20 +29,48 @@ export interface WebOptions {
 
 export interface WebService {
   readonly app: FastifyInstance;
+  /** Every service's connection events, the web service's own requests included. */
+  readonly hub: EventHub;
   listen(): Promise<ListeningEndpoint[]>;
   close(): Promise<void>;
 }
 
 export async function buildWeb(options: WebOptions): Promise<WebService> {
   const logger = options.logger ?? silentLogger();
+  const limits = options.config.http;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: limits.maxBodyBytes,
+    // Unknown fields in a request are an error to report, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(
+        errors
+          .map((e) =>
+            e.keyword === "additionalProperties"
+              ? `${dataVar}${e.instancePath} has an unknown field ${JSON.stringify(e.params.additionalProperty)}`
+              : `${dataVar}${e.instancePath} ${e.message ?? "is not valid"}`,
+          )
+          .join("; "),
+      ),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     // One line per request, written by the onResponse hook below with port fields.
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
+  const hub = new EventHub();
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook("onResponse", (request, reply, done) => {
+    const event = httpEvent(request, reply);
+    if (event) hub.publish(event);
+    logger.info(
       {
         port: request.socket.localPort,
         remote: request.socket.remoteAddress,
@@ -44,9 +82,22 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
       },
       "request",
     );
+    done();
   });
 
+  await registerDocs(app);
   registerPortsRoute(app, options.config);
+  registerWhoamiRoute(app);
+  registerWhoisRoute(app, options.config);
+  registerEventRoutes(app, hub, options.config.events.token);
+  registerClientRoutes(app, options.config);
+  // The web service reads the Maildir the SMTP service writes (a shared volume in compose).
+  const store = await MailStore.open(maildirRoot(options.config.dataDir), {
+    maxMessages: options.config.mail.maxMessages,
+  });
+  app.addHook("onClose", () => store.close());
+  registerMailRoutes(app, store);
+  app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   await registerStaticFiles(app, { root: path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR) });
 
   const target = {
@@ -57,8 +108,10 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   };
   return {
     app,
+    hub,
     async listen() {
       await app.ready();
+      app.server.maxConnections = limits.maxConnections;
       return [await listenTcp(app.server, target)];
     },
     close: () => app.close(),

@@ -1,2 +1,2 @@
 export { buildWeb, DEFAULT_PUBLIC_DIR, type WebOptions, type WebService } from "./app.js";
-export { contentTypeFor } from "./mime-types.js";
+export { contentTypeFor } from "./static/mime-types.js";

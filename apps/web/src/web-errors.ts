@@ -2,6 +2,7 @@
 export interface WebError {
   readonly statusCode: number;
   readonly code: string;
+  readonly error: string;
   readonly message: string;
 }
 
@@ -9,6 +10,85 @@ export const webErrors = {
   notFound: (): WebError => ({
     statusCode: 404,
     code: "PORTHOST_WEB_NOT_FOUND",
+    error: "Not Found",
     message: "No file or route at this path",
+  }),
+  methodNotAllowed: (allowed: readonly string[]): WebError => ({
+    statusCode: 405,
+    code: "PORTHOST_WEB_METHOD_NOT_ALLOWED",
+    error: "Method Not Allowed",
+    message: `Static files answer only ${allowed.join(" and ")}`,
+  }),
+  rangeNotSatisfiable: (size: number): WebError => ({
+    statusCode: 416,
+    code: "PORTHOST_WEB_RANGE_NOT_SATISFIABLE",
+    error: "Range Not Satisfiable",
+    message: `The file has ${size} bytes; the requested range starts past its end`,
+  }),
+  notAPort: (query: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_NOT_A_PORT",
+    error: "Bad Request",
+    message: `${JSON.stringify(query)} is not a port number: ports are 16 bits, 0-65535`,
+  }),
+  unknownName: (query: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_UNKNOWN_NAME",
+    error: "Not Found",
+    message: `No service is called ${JSON.stringify(query)}: try a number like 443 or a name like smtp`,
+  }),
+  eventsOff: (): WebError => ({
+    statusCode: 403,
+    code: "PORTHOST_WEB_EVENTS_OFF",
+    error: "Forbidden",
+    message: "Event ingest is off: start the web service with PORTHOST_EVENTS_TOKEN set (npm start sets one)",
+  }),
+  badEventsToken: (): WebError => ({
+    statusCode: 401,
+    code: "PORTHOST_WEB_EVENTS_UNAUTHORIZED",
+    error: "Unauthorized",
+    message: "Only porthost's services may report events: send Authorization: Bearer <PORTHOST_EVENTS_TOKEN>",
+  }),
+  badEvents: (why: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_BAD_EVENTS",
+    error: "Bad Request",
+    message: `Not a batch of connection events: ${why}`,
+  }),
+  upstreamDown: (service: string, where: string, why: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_DOWN",
+    error: "Bad Gateway",
+    message: `The ${service} service at ${where} did not answer (${why}): is it running? (PORTHOST_${service.toUpperCase()}_ADDR)`,
+  }),
+  upstreamRefused: (service: string, why: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_REFUSED",
+    error: "Bad Gateway",
+    message: `The ${service} service refused: ${why}`,
+  }),
+  datagramTooBig: (bytes: number, limit: number): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_DATAGRAM_TOO_BIG",
+    error: "Bad Request",
+    message: `${bytes} bytes is more than one echo datagram (${limit} bytes, PORTHOST_ECHO_MAX_DATAGRAM_BYTES)`,
+  }),
+  noSuchMessage: (id: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_MESSAGE",
+    error: "Not Found",
+    message: `No message with id ${JSON.stringify(id)}: list them with GET /api/messages`,
+  }),
+  noSuchAttachment: (id: string, n: number): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_ATTACHMENT",
+    error: "Not Found",
+    message: `Message ${id} has no attachment ${n}: attachments count from 0 (see GET /api/messages/${id})`,
+  }),
+  noHtmlPart: (id: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_HTML",
+    error: "Not Found",
+    message: `Message ${id} has no HTML part`,
   }),
 } as const;

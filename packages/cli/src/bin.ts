@@ -21,7 +21,9 @@ Commands:
                              this machine's ephemeral range)
   send --to <addr> [--from <addr>] [--subject <s>] [--text <t>] [--attach <file>]...
                              send one mail to porthost's SMTP service (nodemailer)
-  echo <text> [--json]       a TCP round trip to the echo service, showing both ports
+  echo <text> [--udp] [--json]
+                             a TCP (or UDP) round trip to the echo service, showing
+                             both ports
   mail [list] [--search <text>] [--limit <n>] [--cursor <id>] [--json]
                              the mail porthost stored, newest first
   mail show <id|latest> [--json]
@@ -50,6 +52,7 @@ async function run(argv: readonly string[]): Promise<number> {
       options: {
         help: { type: "boolean", short: "h" },
         json: { type: "boolean" },
+        udp: { type: "boolean" },
         from: { type: "string" },
         to: { type: "string", multiple: true },
         subject: { type: "string" },
@@ -87,7 +90,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case "send":
       return print(await sendCommand(values, config, json));
     case "echo":
-      return print(await echoCommand(rest, config, json));
+      return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
     case "mail": {
       const output = await mailCommand(rest, values, config, json);
       if ("bytes" in output) {

@@ -1,4 +1,3 @@
 export { formatLogLine } from "./log-format.js";
 export { portsCommand, portsRows } from "./commands/ports.js";
 export { whoisCommand } from "./commands/whois.js";
-export { tcpRoundTrip } from "./commands/echo.js";

@@ -1,8 +1,9 @@
-import { formatAddress, type ResolvedService } from "@porthost/ports";
+import { formatAddress, type ResolvedService, type Transport } from "@porthost/ports";
 
-/** A URL or a command a newcomer can copy to try a service at its address. */
-export function tryIt(service: ResolvedService): string {
+/** A URL or a command a newcomer can copy to try a service at its address, over one transport. */
+export function tryIt(service: ResolvedService, transport: Transport = service.transports[0] ?? "tcp"): string {
   const { host, port } = service.addr;
+  const nc = transport === "udp" ? `nc -u ${host} ${port}` : `nc ${host} ${port}`;
   switch (service.name) {
     case "http":
       return `http://${formatAddress({ host, port })}/`;
@@ -11,10 +12,12 @@ export function tryIt(service: ResolvedService): string {
     case "smtp":
       return `npx porthost send --to you@example.test --text hello`;
     case "echo":
-      return `npx porthost echo hello   (or: nc ${host} ${port})`;
+      return transport === "udp"
+        ? `npx porthost echo --udp hello   (or: ${nc})`
+        : `npx porthost echo hello   (or: ${nc})`;
     case "discard":
-      return `nc ${host} ${port}`;
+      return `${nc}   (type; nothing comes back)`;
     case "pop3":
-      return `nc ${host} ${port}`;
+      return nc;
   }
 }

@@ -18,7 +18,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    // Asynchronous stdout: lines written while a write is pending go out together, so a busy
+    // service is not held up by its own log, and an idle one still prints each line at once.
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

@@ -124,30 +124,35 @@ export interface DeliverOptions {
  * message always has its envelope complete, and an envelope without a message is ignored.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
+  // A client may vanish before the first read; keep its error for the write loop to see.
+  const noteError = (): void => undefined;
+  source.on("error", noteError);
   const id = uniqueName();
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
   const envelope = options.envelope;
   const envelopeFile = envelopePath(root, id);
   const syncs = options.syncs ?? deliverySyncs(root);
-  const fd = await openFd(tmpPath, "wx", 0o600);
-  let fdOpen = true;
+  let fd: number | undefined;
   let envelopeStarted = false;
   let committed = false;
   try {
+    fd = await openFd(tmpPath, "wx", 0o600);
     const size = await writeAll(fd, source, options.prefix, options.refuse);
     envelopeStarted = envelope !== undefined;
     // The two fsyncs run together so the file system can put them in one journal commit.
     await Promise.all([fdatasyncFd(fd), envelope && writeDurably(envelopeFile, Buffer.from(JSON.stringify(envelope)))]);
-    fdOpen = false;
-    await closeFd(fd);
+    const written = fd;
+    fd = undefined;
+    await closeFd(written);
     await renamePath(tmpPath, newPath);
     committed = true;
     await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync()]);
     return { id, path: newPath, size };
   } finally {
+    source.off("error", noteError);
     if (!committed) {
-      if (fdOpen) await closeFd(fd).catch(() => undefined);
+      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
       await unlinkPath(tmpPath).catch(() => undefined);
       if (envelopeStarted) await unlinkPath(envelopeFile).catch(() => undefined);
     }

@@ -2,8 +2,11 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { envValue, readChoice } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
+import { readHttpSettings, type HttpSettings } from "./http-settings.js";
 import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
+import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
+import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 
 /** Environment variables porthost reads; only this package reads `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -35,6 +38,10 @@ export interface PorthostConfig {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
+  readonly http: HttpSettings;
+  readonly echo: EchoSettings;
+  readonly discard: DiscardSettings;
+  readonly events: EventsSettings;
   /** SMTP limits, AUTH accounts and STARTTLS files. */
   readonly smtp: SmtpSettings;
   /** The mail store: retention. */
@@ -174,9 +181,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const services = Object.freeze(
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
+  const http = readHttpSettings(env);
+  const echo = readEchoSettings(env);
+  const discard = readDiscardSettings(env);
+  const events = readEventsSettings(env);
   const smtp = loadSmtpSettings(env, cwd);
   const mail = loadMailSettings(env);
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, smtp, mail });
+  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events, smtp, mail });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */
@@ -187,4 +198,9 @@ export function endpoints(service: ResolvedService): { port: number; transport: 
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatAddress(address: Address): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** This process's environment with some variables set: what a supervisor hands its children. */
+export function environmentWith(overrides: Readonly<Record<string, string>>): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
 }

@@ -6,4 +6,7 @@ export * from "./ranges.js";
 export * from "./known-ports.js";
 export * from "./whois.js";
 export * from "./env-values.js";
+export * from "./http-settings.js";
+export * from "./echo-settings.js";
+export * from "./events-settings.js";
 export * from "./mail-settings.js";

@@ -39,7 +39,7 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
   },
   {
     name: "echo",
-    transports: ["tcp"],
+    transports: ["tcp", "udp"],
     wellKnownPort: 7,
     description: "Echo Protocol: every byte sent comes back",
     rfc: "RFC 862",
@@ -53,7 +53,7 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     description: "Discard Protocol: every byte sent is thrown away",
     rfc: "RFC 863",
     app: "echo",
-    implemented: false,
+    implemented: true,
   },
   {
     name: "pop3",

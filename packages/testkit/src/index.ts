@@ -44,3 +44,4 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+export * from "./porthost-process.js";

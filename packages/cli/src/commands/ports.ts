@@ -29,14 +29,17 @@ export function portsRows(config: PorthostConfig): PortsRow[] {
 /** `porthost ports [--json]`: the service table as this configuration resolves it. */
 export function portsCommand(config: PorthostConfig, json: boolean): string {
   if (json) return JSON.stringify(portsRows(config), null, 2);
-  const rows = Object.values(config.services).map((s) => [
-    s.name,
-    s.transports.join("+"),
-    String(s.wellKnownPort),
-    String(s.port),
-    rangeClass(s.port),
-    s.implemented ? tryIt(s) : "(not served yet)",
-  ]);
+  // One row per endpoint: the same number over TCP and over UDP are two endpoints.
+  const rows = Object.values(config.services).flatMap((s) =>
+    s.transports.map((transport) => [
+      s.name,
+      transport,
+      String(s.wellKnownPort),
+      String(s.port),
+      rangeClass(s.port),
+      s.implemented ? tryIt(s, transport) : "(not served yet)",
+    ]),
+  );
   const header = `porthost binds ${config.host}; each port is its well-known number + ${config.portOffset} (PORTHOST_PORT_OFFSET).`;
   return `${header}\n\n${renderTable(["service", "transport", "well-known", "port", "range", "try it"], rows)}`;
 }

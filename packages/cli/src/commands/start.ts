@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { rangeClass, SERVICES, type AppName, type PorthostConfig } from "@porthost/ports";
+import {
+  environmentWith,
+  EVENTS_TOKEN_VARIABLE,
+  rangeClass,
+  SERVICES,
+  type AppName,
+  type PorthostConfig,
+} from "@porthost/ports";
 import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
 import { formatLogLine } from "../log-format.js";
 import { renderTable } from "../table.js";
@@ -25,11 +33,12 @@ export function servedApps(): AppName[] {
   return [...new Set(SERVICES.filter((s) => s.implemented).map((s) => s.app))];
 }
 
-function startApp(app: AppName, jsonLogs: boolean): AppProcess {
+function startApp(app: AppName, jsonLogs: boolean, env: Record<string, string | undefined>): AppProcess {
   // Own process group: Ctrl-C reaches the supervisor only, which stops each app once, in order.
   const child = spawn(process.execPath, [appMain(app)], {
     stdio: ["ignore", "pipe", "inherit", "ipc"],
     detached: true,
+    env,
   });
   const proc: AppProcess = {
     app,
@@ -60,7 +69,7 @@ function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[])
     e.transport,
     String(e.port),
     rangeClass(e.port),
-    tryIt(config.services[e.service]),
+    tryIt(config.services[e.service], e.transport),
   ]);
   return [
     "",
@@ -88,7 +97,9 @@ async function stopAll(procs: readonly AppProcess[]): Promise<void> {
  * (each taken port by service name) and the exit code is non-zero.
  */
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
-  const procs = servedApps().map((app) => startApp(app, jsonLogs));
+  // The apps prove their events to the web service with a shared secret; one per run unless set.
+  const env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: config.events.token ?? randomBytes(24).toString("hex") });
+  const procs = servedApps().map((app) => startApp(app, jsonLogs, env));
   await Promise.all(procs.map(settled));
 
   const failed = procs.filter((p) => p.outcome?.type !== "ready");

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { formatAddress, rangeClass, type PorthostConfig } from "@porthost/ports";
+import { ProbeCache } from "./port-probe.js";
 
 const portEntrySchema = {
   type: "object",
@@ -27,6 +28,11 @@ const portEntrySchema = {
     rfc: { type: "string" },
     app: { type: "string" },
     implemented: { type: "boolean" },
+    status: {
+      type: "string",
+      enum: ["up", "down", "not served"],
+      description: "live: whether the service's TCP port accepts a connection at addr now",
+    },
   },
 } as const;
 
@@ -40,9 +46,9 @@ export const portsResponseSchema = {
   },
 } as const;
 
-/** GET /api/ports: the service table with each service's resolved port and address. */
-export function registerPortsRoute(app: FastifyInstance, config: PorthostConfig): void {
-  const body = {
+/** GET /api/ports: the service table with each service's resolved port, address and live status. */
+export function registerPortsRoute(app: FastifyInstance, config: PorthostConfig, probes = new ProbeCache()): void {
+  const table = {
     host: config.host,
     portOffset: config.portOffset,
     services: Object.values(config.services).map((s) => ({
@@ -59,5 +65,23 @@ export function registerPortsRoute(app: FastifyInstance, config: PorthostConfig)
       implemented: s.implemented,
     })),
   };
-  app.get("/api/ports", { schema: { response: { 200: portsResponseSchema } } }, async () => body);
+  app.get(
+    "/api/ports",
+    {
+      schema: {
+        summary: "The service table: each service's transports, well-known port, port here and client address",
+        tags: ["ports"],
+        response: { 200: portsResponseSchema },
+      },
+    },
+    async () => ({
+      ...table,
+      services: await Promise.all(
+        table.services.map(async (s) => ({
+          ...s,
+          status: s.implemented ? await probes.status(config.services[s.name].addr) : ("not served" as const),
+        })),
+      ),
+    }),
+  );
 }

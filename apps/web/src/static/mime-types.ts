@@ -34,3 +34,8 @@ export const DEFAULT_TYPE = "application/octet-stream";
 export function contentTypeFor(filePath: string): string {
   return TYPES[path.extname(filePath).toLowerCase()] ?? DEFAULT_TYPE;
 }
+
+/** Text-like types worth compressing; images, audio, video, fonts and archives are compressed already. */
+export function isCompressible(contentType: string): boolean {
+  return /^(text\/|application\/(json|xml|javascript)|image\/svg\+xml|application\/wasm)/.test(contentType);
+}

@@ -1,0 +1,113 @@
+import type { EventSink } from "@porthost/events";
+import { silentLogger, type Logger } from "@porthost/log";
+import type { DiscardSettings, EchoSettings } from "@porthost/ports";
+import type { ListeningEndpoint } from "@porthost/runner";
+import { DISCARD_HANDLER, ECHO_HANDLER } from "./tcp-handlers.js";
+import { buildTcpService, type TcpService } from "./tcp-service.js";
+import { createUdpDiscard, createUdpEcho, type UdpEchoStats } from "./udp-handlers.js";
+import { buildUdpService, type UdpService } from "./udp-service.js";
+
+export interface EchoAppOptions {
+  readonly host: string;
+  /** Echo's number, for TCP and UDP alike; 0 lets the system pick (tests). */
+  readonly echoPort: number;
+  readonly discardPort: number;
+  readonly echo: EchoSettings;
+  readonly discard: DiscardSettings;
+  readonly logger?: Logger;
+  /** Where connection events go; undefined when events are off. */
+  readonly events?: EventSink | undefined;
+  /** This host's broadcast addresses; tests pass their own. */
+  readonly readBroadcasts?: () => Set<string>;
+}
+
+export interface EchoApp {
+  readonly echoTcp: TcpService;
+  readonly echoUdp: UdpService;
+  readonly discardTcp: TcpService;
+  readonly discardUdp: UdpService;
+  /** Binds all four endpoints: echo and discard, each over TCP and UDP. */
+  listen(): Promise<ListeningEndpoint[]>;
+  close(): Promise<void>;
+  stats(): { echoUdp: UdpEchoStats; discardUdp: { discarded: number } };
+}
+
+/**
+ * TCP first; with port 0 (tests) the UDP twin then tries the number TCP got, so one number
+ * still names the service on both transports, and takes any free port if that one is taken.
+ */
+async function listenPair(tcp: TcpService, udp: UdpService): Promise<ListeningEndpoint[]> {
+  const tcpEndpoint = await tcp.listen();
+  if (tcp.configuredPort !== 0) return [tcpEndpoint, await udp.listen()];
+  try {
+    return [tcpEndpoint, await udp.listen(tcpEndpoint.port)];
+  } catch {
+    return [tcpEndpoint, await udp.listen(0)];
+  }
+}
+
+/** Echo (RFC 862) and discard (RFC 863), each on one number over TCP and UDP. */
+export function buildEchoApp(options: EchoAppOptions): EchoApp {
+  const logger = options.logger ?? silentLogger();
+  const { host, events } = options;
+  const echoTcp = buildTcpService({
+    service: "echo",
+    host,
+    port: options.echoPort,
+    limits: options.echo,
+    bufferBytes: options.echo.bufferBytes,
+    handler: ECHO_HANDLER,
+    logger,
+    events,
+  });
+  const discardTcp = buildTcpService({
+    service: "discard",
+    host,
+    port: options.discardPort,
+    limits: options.discard,
+    handler: DISCARD_HANDLER,
+    logger,
+    events,
+  });
+  const udpEcho = createUdpEcho({
+    limits: options.echo,
+    logger,
+    events,
+    ...(options.readBroadcasts ? { readBroadcasts: options.readBroadcasts } : {}),
+  });
+  const udpDiscard = createUdpDiscard({ logger, events });
+  const echoUdp = buildUdpService({
+    service: "echo",
+    host,
+    port: options.echoPort,
+    logger,
+    onDatagram: udpEcho.onDatagram,
+  });
+  const discardUdp = buildUdpService({
+    service: "discard",
+    host,
+    port: options.discardPort,
+    logger,
+    onDatagram: udpDiscard.onDatagram,
+  });
+  const all = [echoTcp, echoUdp, discardTcp, discardUdp];
+
+  return {
+    echoTcp,
+    echoUdp,
+    discardTcp,
+    discardUdp,
+    async listen() {
+      try {
+        return [...(await listenPair(echoTcp, echoUdp)), ...(await listenPair(discardTcp, discardUdp))];
+      } catch (error) {
+        await Promise.all(all.map((s) => s.close()));
+        throw error;
+      }
+    },
+    async close() {
+      await Promise.all(all.map((s) => s.close()));
+    },
+    stats: () => ({ echoUdp: udpEcho.stats(), discardUdp: udpDiscard.stats() }),
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { interfaceBroadcasts, unsafeSource } from "../src/index.js";
+
+const broadcasts = new Set(["255.255.255.255", "192.168.1.255"]);
+
+describe("unsafeSource", () => {
+  it.each([
+    ["127.0.0.1", 40000],
+    ["192.168.1.20", 1024],
+    ["::1", 50000],
+    ["::ffff:10.0.0.1", 60000],
+    ["2001:db8::1", 5353],
+  ])("lets %s port %i get a reply", (address, port) => {
+    expect(unsafeSource(address, port, broadcasts)).toBeUndefined();
+  });
+
+  it.each([
+    ["127.0.0.1", 7, "below 1024"],
+    ["127.0.0.1", 19, "below 1024"],
+    ["127.0.0.1", 0, "below 1024"],
+    ["127.0.0.1", 2049, "NFS"],
+    ["255.255.255.255", 40000, "not a host"],
+    ["0.0.0.0", 40000, "not a host"],
+    ["224.0.0.1", 40000, "multicast"],
+    ["239.255.255.250", 40000, "multicast"],
+    ["192.168.1.255", 40000, "broadcast"],
+    ["::ffff:192.168.1.255", 40000, "broadcast"],
+    ["ff02::1", 40000, "multicast"],
+    ["::", 40000, "unspecified"],
+  ])("refuses %s port %i (%s)", (address, port, why) => {
+    expect(unsafeSource(address, port, broadcasts)).toContain(why);
+  });
+});
+
+describe("interfaceBroadcasts", () => {
+  it("computes each IPv4 network's broadcast address", () => {
+    const info = { internal: false, mac: "00:00:00:00:00:00", cidr: null };
+    const found = interfaceBroadcasts({
+      lo: [{ ...info, address: "127.0.0.1", netmask: "255.0.0.0", family: "IPv4", internal: true }],
+      eth0: [
+        { ...info, address: "10.1.2.3", netmask: "255.255.252.0", family: "IPv4" },
+        { ...info, address: "fe80::1", netmask: "ffff:ffff:ffff:ffff::", family: "IPv6", scopeid: 2 },
+      ],
+      tun0: [{ ...info, address: "10.9.9.9", netmask: "255.255.255.255", family: "IPv4" }],
+    });
+    expect([...found].sort()).toEqual(["10.1.3.255", "127.255.255.255", "255.255.255.255"]);
+  });
+});

@@ -1,0 +1,142 @@
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { webErrors } from "../web-errors.js";
+import { FileCache, type Resolution, type StaticFile } from "./file-cache.js";
+import { chooseEncoding, parseRange } from "./http-ranges.js";
+import { isPlainPath, safeRelativePath } from "./safe-path.js";
+
+export interface StaticOptions {
+  /** The folder served at `/`. */
+  readonly root: string;
+}
+
+const STATIC_METHODS = ["GET", "HEAD"];
+
+function notModified(request: FastifyRequest, file: StaticFile, etags: readonly string[]): boolean {
+  const ifNoneMatch = request.headers["if-none-match"];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() === "*") return true;
+    const wanted = ifNoneMatch.split(",").map((t) => t.trim().replace(/^W\//, ""));
+    return etags.some((etag) => wanted.includes(etag.replace(/^W\//, "")));
+  }
+  const ifModifiedSince = request.headers["if-modified-since"];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Math.floor(file.mtimeMs / 1000) * 1000 <= since;
+}
+
+/** If-Range: the range applies only while the client's validator still matches. */
+function rangeStillValid(request: FastifyRequest, file: StaticFile): boolean {
+  const ifRange = request.headers["if-range"];
+  if (ifRange === undefined) return true;
+  if (typeof ifRange !== "string") return false;
+  return ifRange.startsWith('"') ? ifRange === file.etag : ifRange === file.lastModified;
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): FastifyReply {
+  const identity = file.identity;
+  const encoding = identity
+    ? chooseEncoding(request.headers["accept-encoding"], { br: !!file.br, gzip: !!file.gzip })
+    : undefined;
+  const chosen = encoding === "br" ? file.br : encoding === "gzip" ? file.gzip : identity;
+  const etags = [file.etag, file.br?.etag, file.gzip?.etag].filter((e): e is string => e !== undefined);
+  const headers = chosen?.headers ?? {
+    "content-type": file.contentType,
+    etag: file.etag,
+    "last-modified": file.lastModified,
+    "cache-control": "no-cache",
+    "accept-ranges": "bytes",
+    "x-content-type-options": "nosniff",
+  };
+
+  if (notModified(request, file, etags)) {
+    const { "content-type": _type, "content-encoding": _enc, ...validators } = headers;
+    return reply.code(304).headers(validators).send();
+  }
+
+  const range =
+    request.headers.range !== undefined && rangeStillValid(request, file)
+      ? parseRange(request.headers.range, file.size)
+      : undefined;
+  if (range?.kind === "unsatisfiable") {
+    return reply
+      .code(416)
+      .header("content-range", `bytes */${file.size}`)
+      .send(webErrors.rangeNotSatisfiable(file.size));
+  }
+  if (range?.kind === "range") {
+    const { "content-encoding": _enc, ...plain } = headers;
+    reply
+      .code(206)
+      .headers({ ...plain, etag: file.etag, "content-range": `bytes ${range.start}-${range.end}/${file.size}` });
+    if (identity) return reply.send(identity.body.subarray(range.start, range.end + 1));
+    reply.header("content-length", String(range.end - range.start + 1));
+    return reply.send(createReadStream(file.file, { start: range.start, end: range.end }));
+  }
+
+  if (chosen) return reply.headers(chosen.headers).send(chosen.body);
+  reply.headers(headers).header("content-length", String(file.size));
+  return reply.send(createReadStream(file.file));
+}
+
+async function sendNotFound(reply: FastifyReply, root: string): Promise<FastifyReply> {
+  const page = await readFile(path.join(root, "404.html")).catch(() => undefined);
+  reply.code(404);
+  if (page) return reply.type("text/html; charset=utf-8").send(page);
+  return reply.send(webErrors.notFound());
+}
+
+/**
+ * Serves the files under root: the right Content-Type, ETag and Last-Modified with 304, one byte
+ * range with 206 (416 when unsatisfiable), brotli or gzip for text, index.html for directories,
+ * never a path outside the root or a dotfile. Small files are answered from memory.
+ */
+export async function registerStaticFiles(app: FastifyInstance, options: StaticOptions): Promise<void> {
+  const cache = await FileCache.open(options.root);
+  app.addHook("onClose", async () => cache.close());
+
+  const resolveSlowly = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    urlPath: string,
+    plain: boolean,
+  ): Promise<FastifyReply> => {
+    let resolution = plain ? await cache.cached(urlPath) : undefined;
+    if (!resolution) {
+      const relative = safeRelativePath(urlPath);
+      resolution = relative === undefined ? undefined : await cache.resolve(relative, urlPath);
+      if (resolution && plain) cache.remember(urlPath, resolution);
+    }
+    return answer(request, reply, resolution);
+  };
+
+  const answer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    resolution: Resolution | undefined,
+  ): FastifyReply | Promise<FastifyReply> => {
+    if (!resolution) return sendNotFound(reply, cache.root);
+    if (resolution.kind === "redirect") return reply.redirect(resolution.location, 301);
+    return send(request, reply, resolution.file);
+  };
+
+  // Not async: a known file is answered from memory without a promise; only misses touch the disk.
+  const handler = (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+    const queryAt = request.url.indexOf("?");
+    const urlPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+    const plain = isPlainPath(urlPath);
+    const fresh = plain ? cache.fresh(urlPath) : undefined;
+    if (fresh) return answer(request, reply, fresh);
+    return resolveSlowly(request, reply, urlPath, plain);
+  };
+
+  app.route({ method: STATIC_METHODS, url: "/*", handler });
+  app.route({
+    method: ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    url: "/*",
+    handler: async (_request, reply) =>
+      reply.code(405).header("allow", STATIC_METHODS.join(", ")).send(webErrors.methodNotAllowed(STATIC_METHODS)),
+  });
+}

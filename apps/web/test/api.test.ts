@@ -1,0 +1,227 @@
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testConfig } from "./test-config.js";
+import { buildWeb, type WebService } from "../src/index.js";
+
+function rawRequest(port: number, text: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let reply = "";
+    socket.setTimeout(timeoutMs, () => reject(new Error(`no answer in ${timeoutMs} ms: ${reply}`)));
+    socket.on("data", (d: Buffer) => (reply += d.toString()));
+    socket.on("close", () => resolve(reply));
+    socket.on("error", reject);
+    if (text) socket.write(text);
+  });
+}
+
+describe("API over a real socket", () => {
+  let web: WebService;
+  let port: number;
+  beforeAll(async () => {
+    web = await buildWeb({
+      config: testConfig({
+        PORTHOST_HTTP_MAX_BODY_BYTES: "100",
+        PORTHOST_HTTP_MAX_HEADER_BYTES: "2048",
+        PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300",
+      }),
+      port: 0,
+    });
+    port = (await web.listen())[0]!.port;
+  });
+  afterAll(() => web.close());
+
+  it("GET /api/whoami shows the client's ephemeral port and the server's port", async () => {
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.on("connect", resolve));
+    const clientPort = socket.localPort!;
+    socket.write(`GET /api/whoami HTTP/1.1\r\nHost: x\r\nX-Probe: yes\r\nConnection: close\r\n\r\n`);
+    let reply = "";
+    socket.on("data", (d: Buffer) => (reply += d.toString()));
+    await new Promise((resolve) => socket.on("close", resolve));
+    const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4)) as {
+      client: { address: string; port: number; rangeClass: string };
+      server: { port: number; rangeClass: string };
+      service: string;
+      headers: Record<string, string>;
+    };
+    expect(body.client).toMatchObject({ address: "127.0.0.1", port: clientPort });
+    expect(body.server.port).toBe(port);
+    expect(body.service).toBe("http");
+    expect(body.headers["x-probe"]).toBe("yes");
+    expect(["user", "dynamic"]).toContain(body.client.rangeClass);
+  });
+
+  it("unknown API paths are JSON 404s", async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/api/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "PORTHOST_WEB_NOT_FOUND" });
+  });
+
+  it("a body over PORTHOST_HTTP_MAX_BODY_BYTES is refused with 413", async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/api/anything`, {
+      method: "POST",
+      body: "x".repeat(500),
+      headers: { "content-type": "text/plain" },
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("a request head over PORTHOST_HTTP_MAX_HEADER_BYTES gets 431", async () => {
+    const reply = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 431/);
+  });
+
+  it("a client that never finishes its headers is cut off (slowloris)", async () => {
+    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n");
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+describe("maximum connections", () => {
+  it("closes connections past PORTHOST_HTTP_MAX_CONNECTIONS", async () => {
+    const web = await buildWeb({ config: testConfig({ PORTHOST_HTTP_MAX_CONNECTIONS: "1" }), port: 0 });
+    const port = (await web.listen())[0]!.port;
+    const first = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => first.on("connect", resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(reply).toBe("");
+    first.destroy();
+    await web.close();
+  });
+});
+
+describe("/api/docs", () => {
+  let web: WebService;
+  beforeAll(async () => {
+    web = await buildWeb({ config: testConfig() });
+  });
+  afterAll(() => web.close());
+
+  it("serves an OpenAPI document listing every API route", async () => {
+    const response = await web.app.inject({ url: "/api/docs/openapi.json" });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/ports", "/api/whoami"]));
+  });
+
+  it("renders the same routes as a page without scripts", async () => {
+    const response = await web.app.inject({ url: "/api/docs" });
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("<code>GET /api/whoami</code>");
+    expect(response.body).toContain("<code>GET /api/ports</code>");
+    expect(response.body).not.toContain("<script");
+  });
+});
+
+describe("GET /api/ports live status", () => {
+  it("says up for a port that accepts connections, down for one that does not", async () => {
+    const listener = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const upPort = (listener.address() as net.AddressInfo).port;
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const downPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    const config = testConfig({
+      PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`,
+      PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}`,
+    });
+    const web = await buildWeb({ config });
+    const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
+    const status = Object.fromEntries(body.services.map((s) => [s.name, s.status]));
+    expect(status.smtp).toBe("up");
+    expect(status.echo).toBe("down");
+    expect(status.pop3).toBe("not served");
+    await web.close();
+    listener.close();
+  });
+});
+
+describe("GET /api/whois/:query", () => {
+  let web: WebService;
+  beforeAll(async () => {
+    web = await buildWeb({ config: testConfig() });
+  });
+  afterAll(() => web.close());
+
+  it("describes a number", async () => {
+    const body = (await web.app.inject({ url: "/api/whois/443" })).json<{
+      kind: string;
+      rangeClass: string;
+      wellKnown: { name: string }[];
+    }>();
+    expect(body.kind).toBe("port");
+    expect(body.rangeClass).toBe("system");
+    expect(body.wellKnown[0]?.name).toBe("https");
+  });
+
+  it("describes a porthost service by name with its port here", async () => {
+    const body = (await web.app.inject({ url: "/api/whois/smtp" })).json<{
+      kind: string;
+      porthost: { port: number; wellKnownPort: number };
+    }>();
+    expect(body.kind).toBe("name");
+    expect(body.porthost).toMatchObject({ port: 8025, wellKnownPort: 25 });
+  });
+
+  it.each([
+    ["/api/whois/70000", 400, "PORTHOST_WEB_NOT_A_PORT"],
+    ["/api/whois/-3", 400, "PORTHOST_WEB_NOT_A_PORT"],
+    ["/api/whois/nosuchthing", 404, "PORTHOST_WEB_UNKNOWN_NAME"],
+  ])("%s is %i %s", async (url, status, code) => {
+    const response = await web.app.inject({ url });
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ code });
+  });
+});
+
+describe("POST /api/send and /api/echo when the input or the other service is wrong", () => {
+  let web: WebService;
+  beforeAll(async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    web = await buildWeb({
+      config: testConfig({ PORTHOST_SMTP_ADDR: `127.0.0.1:${deadPort}`, PORTHOST_ECHO_ADDR: `127.0.0.1:${deadPort}` }),
+    });
+  });
+  afterAll(() => web.close());
+
+  it.each([
+    [{}, "to"],
+    [{ to: "not an address" }, "to"],
+    [{ to: "a@b.test", colour: "red" }, "colour"],
+  ])("send refuses %j with 400", async (payload, word) => {
+    const response = await web.app.inject({ method: "POST", url: "/api/send", payload });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain(word);
+  });
+
+  it("send says 502 with the address when SMTP is down", async () => {
+    const response = await web.app.inject({ method: "POST", url: "/api/send", payload: { to: "a@b.test" } });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toMatchObject({
+      code: "PORTHOST_WEB_UPSTREAM_DOWN",
+      message: expect.stringContaining("ECONNREFUSED"),
+    });
+  });
+
+  it("echo says 502 when the echo service is down, 400 for a datagram over the limit", async () => {
+    expect((await web.app.inject({ method: "POST", url: "/api/echo", payload: { text: "hi" } })).json()).toMatchObject({
+      code: "PORTHOST_WEB_UPSTREAM_DOWN",
+    });
+    const big = await web.app.inject({
+      method: "POST",
+      url: "/api/echo",
+      payload: { text: "x".repeat(60_000), transport: "udp" },
+    });
+    expect(big.statusCode).toBe(400);
+    expect(big.json()).toMatchObject({ code: "PORTHOST_WEB_DATAGRAM_TOO_BIG" });
+    expect((await web.app.inject({ method: "POST", url: "/api/echo", payload: { text: "" } })).statusCode).toBe(400);
+  });
+});

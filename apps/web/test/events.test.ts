@@ -1,0 +1,105 @@
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConnectionEvent } from "@porthost/events";
+import { testConfig } from "./test-config.js";
+import { buildWeb, type WebService } from "../src/index.js";
+
+const TOKEN = "test-token-0123456789abcdef";
+const echoEvent: ConnectionEvent = {
+  time: "2026-11-22T02:00:00.000Z",
+  service: "echo",
+  transport: "udp",
+  localPort: 8007,
+  remoteAddress: "127.0.0.1",
+  remotePort: 51234,
+  bytesIn: 5,
+  bytesOut: 5,
+  durationMs: 0.1,
+  outcome: "ok",
+};
+
+let web: WebService;
+let base: string;
+
+beforeAll(async () => {
+  web = await buildWeb({ config: testConfig({ PORTHOST_EVENTS_TOKEN: TOKEN }), port: 0 });
+  base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
+});
+afterAll(() => web.close());
+
+function post(body: unknown, token?: string): Promise<Response> {
+  return fetch(`${base}/api/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+describe("POST /api/events", () => {
+  it("accepts a batch with the right token", async () => {
+    const response = await post({ events: [echoEvent, { ...echoEvent, remotePort: 51235 }] }, TOKEN);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 2 });
+  });
+
+  it.each([
+    [undefined, 401],
+    ["wrong-token-0123456789abcdef", 401],
+    [`${TOKEN}x`, 401],
+  ])("refuses token %s with %i, keeping nothing", async (token, status) => {
+    const before = web.hub.stats().received;
+    const response = await post({ events: [echoEvent] }, token);
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ code: "PORTHOST_WEB_EVENTS_UNAUTHORIZED" });
+    expect(web.hub.stats().received).toBe(before);
+  });
+
+  it("refuses a malformed event with 400 naming it", async () => {
+    const response = await post({ events: [echoEvent, { ...echoEvent, remotePort: 70000 }] }, TOKEN);
+    expect(response.status).toBe(400);
+    expect((await response.json()) as { message: string }).toMatchObject({
+      message: expect.stringContaining("events[1]"),
+    });
+  });
+
+  it("is off (403) when the web service has no token", async () => {
+    const open = await buildWeb({ config: testConfig() });
+    const response = await open.app.inject({ method: "POST", url: "/api/events", payload: { events: [echoEvent] } });
+    expect(response.statusCode).toBe(403);
+    await open.close();
+  });
+});
+
+describe("GET /api/events and the stream", () => {
+  it("lists what arrived, including the web service's own requests, and pages with ?since", async () => {
+    await fetch(`${base}/api/whoami`);
+    const all = (await (await fetch(`${base}/api/events`)).json()) as {
+      events: { id: number; service: string; detail?: string }[];
+      lastId: number;
+    };
+    expect(all.events.some((e) => e.service === "echo" && e.id > 0)).toBe(true);
+    const request = all.events.find((e) => e.service === "http" && e.detail === "GET /api/whoami 200");
+    expect(request).toBeDefined();
+    // The event stream's own requests are not events.
+    expect(all.events.some((e) => e.detail?.startsWith("POST /api/events"))).toBe(false);
+    const later = (await (await fetch(`${base}/api/events?since=${request!.id}`)).json()) as {
+      events: { id: number }[];
+    };
+    expect(later.events.every((e) => e.id > request!.id)).toBe(true);
+  });
+
+  it("streams history after Last-Event-ID, then live events, as text/event-stream", async () => {
+    const lastId = web.hub.stats().lastId;
+    const frames: string[] = [];
+    const request = http.get(`${base}/api/events/stream`, { headers: { "last-event-id": String(lastId) } });
+    const response = await new Promise<http.IncomingMessage>((resolve) => request.on("response", resolve));
+    expect(response.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => frames.push(chunk));
+    await post({ events: [{ ...echoEvent, remotePort: 40000 }] }, TOKEN);
+    await expect.poll(() => frames.join("")).toContain('"remotePort":40000');
+    const text = frames.join("");
+    expect(text).toMatch(new RegExp(`id: ${lastId + 1}\\nevent: connection\\ndata: \\{`));
+    request.destroy();
+  });
+});

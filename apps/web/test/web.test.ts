@@ -1,0 +1,174 @@
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "@porthost/testkit";
+import { testConfig } from "./test-config.js";
+import { buildWeb, type WebService } from "../src/index.js";
+
+const config = testConfig();
+let web: WebService;
+
+describe("web with its own public/ folder", () => {
+  beforeAll(async () => {
+    web = await buildWeb({ config });
+  });
+  afterAll(() => web.close());
+
+  it("GET /api/ports lists every service with its resolved port and address", async () => {
+    const response = await web.app.inject({ method: "GET", url: "/api/ports" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toContain("application/json");
+    const body = response.json<{
+      portOffset: number;
+      services: { name: string; port: number; addr: string; rangeClass: string }[];
+    }>();
+    expect(body.portOffset).toBe(8000);
+    const smtp = body.services.find((s) => s.name === "smtp");
+    expect(smtp).toMatchObject({ port: 8025, addr: "127.0.0.1:8025", rangeClass: "user" });
+    expect(body.services.map((s) => s.name).sort()).toEqual(["discard", "echo", "http", "https", "pop3", "smtp"]);
+  });
+
+  it("serves / as text/html", async () => {
+    const response = await web.app.inject({ method: "GET", url: "/" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("<h1>porthost</h1>");
+  });
+
+  it("serves CSS and JavaScript with their types", async () => {
+    expect((await web.app.inject({ url: "/style.css" })).headers["content-type"]).toBe("text/css; charset=utf-8");
+    expect((await web.app.inject({ url: "/ports.js" })).headers["content-type"]).toBe("text/javascript; charset=utf-8");
+  });
+
+  it("answers HEAD with headers and no body", async () => {
+    const response = await web.app.inject({ method: "HEAD", url: "/" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toBe("");
+  });
+
+  it("gives the 404 page for a missing file", async () => {
+    const response = await web.app.inject({ url: "/no/such/file.html" });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("404 Not Found");
+  });
+});
+
+describe("static files stay inside the root", () => {
+  let root: string;
+  let removeTemp: () => Promise<void>;
+  let site: WebService;
+
+  beforeAll(async () => {
+    const temp = await tempDir();
+    removeTemp = temp.remove;
+    root = path.join(temp.dir, "public");
+    await mkdir(path.join(root, "docs"), { recursive: true });
+    await writeFile(path.join(root, "index.html"), "<p>root</p>");
+    await writeFile(path.join(root, "docs", "index.html"), "<p>docs</p>");
+    await writeFile(path.join(root, "data.bin"), "x");
+    await writeFile(path.join(root, ".env"), "SECRET=1");
+    await writeFile(path.join(temp.dir, "secret.txt"), "outside");
+    await mkdir(path.join(temp.dir, "public-sibling"));
+    await writeFile(path.join(temp.dir, "public-sibling", "x.txt"), "sibling");
+    await symlink(path.join(temp.dir, "secret.txt"), path.join(root, "link.txt"));
+    site = await buildWeb({ config, publicDir: root });
+  });
+  afterAll(async () => {
+    await site.close();
+    await removeTemp();
+  });
+
+  it("serves a directory's index.html and redirects the slashless path", async () => {
+    expect((await site.app.inject({ url: "/docs/" })).body).toBe("<p>docs</p>");
+    const redirect = await site.app.inject({ url: "/docs" });
+    expect(redirect.statusCode).toBe(301);
+    expect(redirect.headers.location).toBe("/docs/");
+  });
+
+  it("serves unknown extensions as application/octet-stream", async () => {
+    expect((await site.app.inject({ url: "/data.bin" })).headers["content-type"]).toBe("application/octet-stream");
+  });
+
+  it.each([
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/..%2fsecret.txt",
+    "/..%5csecret.txt",
+    "/..\\secret.txt",
+    "/index.html%00.txt",
+    "/%252e%252e/secret.txt",
+    "//secret.txt",
+    "/../public-sibling/x.txt",
+    "/link.txt",
+    "/.env",
+    "/%2eenv",
+  ])("refuses %s with 404", async (url) => {
+    const response = await site.app.inject({ url });
+    expect(response.statusCode).toBe(404);
+    expect(response.body).not.toContain("outside");
+    expect(response.body).not.toContain("sibling");
+    expect(response.body).not.toContain("SECRET");
+  });
+});
+
+describe("/mime/ has one sample per common type", () => {
+  let site: WebService;
+  beforeAll(async () => {
+    site = await buildWeb({ config });
+  });
+  afterAll(() => site.close());
+
+  it.each([
+    ["html", "text/html; charset=utf-8"],
+    ["css", "text/css; charset=utf-8"],
+    ["js", "text/javascript; charset=utf-8"],
+    ["mjs", "text/javascript; charset=utf-8"],
+    ["json", "application/json; charset=utf-8"],
+    ["txt", "text/plain; charset=utf-8"],
+    ["csv", "text/csv; charset=utf-8"],
+    ["xml", "application/xml; charset=utf-8"],
+    ["svg", "image/svg+xml; charset=utf-8"],
+    ["png", "image/png"],
+    ["jpg", "image/jpeg"],
+    ["gif", "image/gif"],
+    ["webp", "image/webp"],
+    ["avif", "image/avif"],
+    ["ico", "image/vnd.microsoft.icon"],
+    ["woff", "font/woff"],
+    ["woff2", "font/woff2"],
+    ["pdf", "application/pdf"],
+    ["mp3", "audio/mpeg"],
+    ["mp4", "video/mp4"],
+    ["webm", "video/webm"],
+    ["wasm", "application/wasm"],
+    ["zip", "application/zip"],
+    ["dat", "application/octet-stream"],
+  ])("sample.%s is %s and listed on the index page", async (ext, type) => {
+    const response = await site.app.inject({ method: "HEAD", url: `/mime/sample.${ext}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe(type);
+    expect(Number(response.headers["content-length"])).toBeGreaterThan(0);
+    const index = await site.app.inject({ url: "/mime/" });
+    const row = index.body.split("<tr>").find((r) => r.includes(`<code>sample.${ext}</code>`));
+    expect(row).toContain(`<code>${type}</code>`);
+  });
+
+  it("the samples are what their types say (magic numbers)", async () => {
+    const magic: Record<string, string> = {
+      png: "89504e47",
+      gif: "47494638",
+      pdf: "25504446",
+      zip: "504b0304",
+      wasm: "0061736d",
+      woff: "774f4646",
+      woff2: "774f4632",
+      jpg: "ffd8ff",
+    };
+    for (const [ext, hex] of Object.entries(magic)) {
+      const body = (await site.app.inject({ url: `/mime/sample.${ext}` })).rawPayload;
+      expect(body.subarray(0, hex.length / 2).toString("hex"), ext).toBe(hex);
+    }
+  });
+});

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// bench/http: wrk against porthost's web service, nginx (one worker, sendfile) and a bare node:http
+// server returning the same bytes from memory, in one run, on loopback. Prints req/s and ratios.
+// Usage: npm run bench:http [-- --seconds 10 --connections 50]
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const publicDir = path.join(repo, "apps/web/public");
+const FILE = "/index.html";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "50" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+function need(tool) {
+  return run("sh", ["-c", `command -v ${tool}`]).catch(() => {
+    throw new Error(`bench:http needs ${tool}: apt-get install -y ${tool === "nginx" ? "nginx-light" : tool}`);
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing came up on port ${port}`);
+}
+
+async function wrk(port) {
+  const url = `http://127.0.0.1:${port}${FILE}`;
+  await run("wrk", ["-t1", "-c10", "-d2s", url]); // warm-up: JIT, caches
+  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const p50 = /50%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? "?";
+  const p99 = /99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? "?";
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? "0";
+  if (errors !== "0") throw new Error(`${url} answered ${errors} errors:\n${stdout}`);
+  return { rps, p50, p99 };
+}
+
+async function startPorthost(logLevel) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(repo, "apps/web/dist/main.js")], {
+    env: { ...process.env, PORTHOST_HTTP_PORT: String(port), PORTHOST_LOG_LEVEL: logLevel },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitForPort(port);
+  return { port, stop: () => child.kill("SIGTERM") };
+}
+
+async function startBareNode(body) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": body.length });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: server.address().port, stop: () => server.close() };
+}
+
+async function startNginx(dir) {
+  const port = await freePort();
+  const conf = path.join(dir, "nginx.conf");
+  await writeFile(
+    conf,
+    `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  access_log ${dir}/access.log;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path ${dir};
+  server { listen 127.0.0.1:${port}; root ${publicDir}; }
+}
+`,
+  );
+  const child = spawn("nginx", ["-c", conf, "-p", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(port);
+  return { port, stop: () => child.kill("SIGQUIT") };
+}
+
+await need("wrk");
+await need("nginx");
+const body = await readFile(path.join(publicDir, FILE));
+const dir = await mkdtemp(path.join(tmpdir(), "porthost-bench-http-"));
+// The servers take turns, round after round, and each keeps its median: a machine whose load
+// drifts during the run then tilts no server more than another.
+const servers = [
+  ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
+  ["bare node:http (bytes in memory)", () => startBareNode(body)],
+  ["porthost web (default: a log line per request)", () => startPorthost("info")],
+  ["porthost web (PORTHOST_LOG_LEVEL=warn)", () => startPorthost("warn")],
+];
+const samples = servers.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  for (const [i, [, start]] of servers.entries()) {
+    const server = await start();
+    try {
+      samples[i].push(await wrk(server.port));
+    } finally {
+      server.stop();
+    }
+  }
+}
+const median = (list) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)];
+const results = servers.map(([name], i) => ({
+  name,
+  ...median(samples[i]),
+  all: samples[i].map((s) => s.rps.toFixed(0)).join(" "),
+}));
+await rm(dir, { recursive: true, force: true });
+
+const nginx = results[0].rps;
+const bare = results[1].rps;
+console.log(
+  `\nbench/http: GET ${FILE} (${body.length} bytes), wrk -t1 -c${connections} -d${seconds}s, median of ${rounds} interleaved rounds, loopback\n`,
+);
+console.log(
+  "server".padEnd(48),
+  "req/s".padStart(9),
+  "p50".padStart(9),
+  "p99".padStart(9),
+  "vs nginx".padStart(9),
+  "vs bare".padStart(8),
+  "  rounds",
+);
+for (const r of results) {
+  console.log(
+    r.name.padEnd(48),
+    r.rps.toFixed(0).padStart(9),
+    r.p50.padStart(9),
+    r.p99.padStart(9),
+    `${(r.rps / nginx).toFixed(2)}x`.padStart(9),
+    `${(r.rps / bare).toFixed(2)}x`.padStart(8),
+    `  ${r.all}`,
+  );
+}
+console.log("\ntargets: porthost >= 0.6x nginx and >= 0.8x bare node");

@@ -1,0 +1,69 @@
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
+import { BIN, runCli } from "./run-cli.js";
+
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("connect", () => (socket.destroy(), resolve(true)));
+    socket.on("error", () => resolve(false));
+  });
+}
+
+describe("porthost start", () => {
+  let dataDir: string;
+  let remove: () => Promise<void>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    ({ dir: dataDir, remove } = await tempDir());
+    env = {
+      PORTHOST_DATA_DIR: dataDir,
+      PORTHOST_HTTP_PORT: "0",
+      PORTHOST_SMTP_PORT: "0",
+      PORTHOST_ECHO_PORT: "0",
+      PORTHOST_DISCARD_PORT: "0",
+    };
+  });
+  afterAll(() => remove());
+
+  it(
+    "runs every service, prints the table, refuses a second copy by service name, and stops on Ctrl-C",
+    async () => {
+      const first = await startPorthost(BIN, env);
+      try {
+        const tcp = Object.fromEntries(first.rows.filter((r) => r.transport === "tcp").map((r) => [r.service, r.port]));
+        expect(Object.keys(tcp)).toEqual(expect.arrayContaining(["http", "smtp", "echo"]));
+        const page = await fetch(`http://127.0.0.1:${first.port("http")}/`);
+        expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        expect(await connects(first.port("smtp"))).toBe(true);
+
+        const taken = Object.fromEntries(
+          first.rows.map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),
+        );
+        const second = await runCli(["start"], { ...env, ...taken });
+        expect(second.code).toBe(1);
+        for (const service of ["http", "smtp", "echo"]) {
+          expect(second.stderr).toMatch(
+            new RegExp(`${tcp[service]}/tcp \\(${service}\\) on 127\\.0\\.0\\.1 is already in use`),
+          );
+        }
+        expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+        expect(await first.stop()).toBe(0);
+        for (const port of Object.values(tcp)) expect(await connects(port)).toBe(false);
+      } finally {
+        first.process.kill("SIGKILL");
+      }
+    },
+    START_TIMEOUT_MS * 2,
+  );
+
+  it("exits 2 with one line naming a bad variable, before starting anything", async () => {
+    const result = await runCli(["start"], { ...env, PORTHOST_SMTP_PORT: "abc" });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'porthost: PORTHOST_SMTP_PORT="abc" is not a port number: use a whole number from 0 to 65535',
+    );
+  });
+});

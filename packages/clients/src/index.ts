@@ -1,0 +1,2 @@
+export * from "./echo-client.js";
+export * from "./mail-client.js";

@@ -1,0 +1,2 @@
+export * from "./connection-event.js";
+export * from "./event-sender.js";

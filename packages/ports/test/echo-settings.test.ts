@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_ECHO_BUFFER_BYTES,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_DATAGRAM_BYTES,
+  DEFAULT_UDP_BURST,
+  DEFAULT_UDP_REPLIES_PER_SECOND,
+  endpoints,
+  isPortConfigError,
+  loadConfig,
+  type Env,
+} from "../src/index.js";
+
+function configError(env: Env): { code: string; variable: string | undefined; message: string } {
+  try {
+    loadConfig(env, "/tmp");
+  } catch (error) {
+    if (!isPortConfigError(error)) throw error;
+    return { code: error.code, variable: error.variable, message: error.message };
+  }
+  throw new Error("loadConfig accepted the environment");
+}
+
+describe("echo and discard settings", () => {
+  it("has a default for every limit", () => {
+    const config = loadConfig({}, "/tmp");
+    expect(config.echo).toEqual({
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
+      idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+      bufferBytes: DEFAULT_ECHO_BUFFER_BYTES,
+      maxDatagramBytes: DEFAULT_MAX_DATAGRAM_BYTES,
+      udpRepliesPerSecond: DEFAULT_UDP_REPLIES_PER_SECOND,
+      udpBurst: DEFAULT_UDP_BURST,
+    });
+    expect(config.discard).toEqual({ maxConnections: DEFAULT_MAX_CONNECTIONS, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
+    expect(Object.isFrozen(config.echo)).toBe(true);
+    expect(Object.isFrozen(config.discard)).toBe(true);
+  });
+
+  it("reads each variable", () => {
+    const config = loadConfig(
+      {
+        PORTHOST_ECHO_MAX_CONNECTIONS: "5",
+        PORTHOST_ECHO_IDLE_TIMEOUT_MS: "1500",
+        PORTHOST_ECHO_BUFFER_BYTES: "4096",
+        PORTHOST_ECHO_MAX_DATAGRAM_BYTES: "512",
+        PORTHOST_ECHO_UDP_RATE: "7",
+        PORTHOST_ECHO_UDP_BURST: "3",
+        PORTHOST_DISCARD_MAX_CONNECTIONS: "9",
+        PORTHOST_DISCARD_IDLE_TIMEOUT_MS: "2500",
+      },
+      "/tmp",
+    );
+    expect(config.echo).toEqual({
+      maxConnections: 5,
+      idleTimeoutMs: 1500,
+      bufferBytes: 4096,
+      maxDatagramBytes: 512,
+      udpRepliesPerSecond: 7,
+      udpBurst: 3,
+    });
+    expect(config.discard).toEqual({ maxConnections: 9, idleTimeoutMs: 2500 });
+  });
+
+  it.each([
+    ["PORTHOST_ECHO_MAX_CONNECTIONS", "many"],
+    ["PORTHOST_ECHO_MAX_CONNECTIONS", "0"],
+    ["PORTHOST_ECHO_IDLE_TIMEOUT_MS", "-5"],
+    ["PORTHOST_ECHO_IDLE_TIMEOUT_MS", "30s"],
+    ["PORTHOST_ECHO_IDLE_TIMEOUT_MS", "99"],
+    ["PORTHOST_ECHO_BUFFER_BYTES", "1.5"],
+    ["PORTHOST_ECHO_BUFFER_BYTES", "99999999999"],
+    ["PORTHOST_ECHO_MAX_DATAGRAM_BYTES", "65508"],
+    ["PORTHOST_ECHO_MAX_DATAGRAM_BYTES", "0"],
+    ["PORTHOST_ECHO_UDP_RATE", "0"],
+    ["PORTHOST_ECHO_UDP_BURST", "lots"],
+    ["PORTHOST_DISCARD_MAX_CONNECTIONS", "1e3"],
+    ["PORTHOST_DISCARD_IDLE_TIMEOUT_MS", "0x10"],
+  ])("stops on %s=%s with one line naming the variable", (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.code).toBe("PORTHOST_ERR_BAD_VALUE");
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).not.toContain("\n");
+  });
+});
+
+describe("events settings", () => {
+  it("is disabled without a token", () => {
+    expect(loadConfig({}, "/tmp").events.token).toBeUndefined();
+    expect(loadConfig({ PORTHOST_EVENTS_TOKEN: "  " }, "/tmp").events.token).toBeUndefined();
+  });
+
+  it("reads a token", () => {
+    const token = "0123456789abcdef0123";
+    expect(loadConfig({ PORTHOST_EVENTS_TOKEN: token }, "/tmp").events.token).toBe(token);
+  });
+
+  it.each(["short", "has a space in the middle ok", "tab\tinside-0123456789", "x".repeat(257), "é0123456789abcdefgh"])(
+    "refuses the token %j",
+    (token) => {
+      const error = configError({ PORTHOST_EVENTS_TOKEN: token });
+      expect(error.code).toBe("PORTHOST_ERR_BAD_VALUE");
+      expect(error.variable).toBe("PORTHOST_EVENTS_TOKEN");
+      expect(error.message).not.toContain(token);
+    },
+  );
+});
+
+describe("the echo and discard endpoints", () => {
+  it("serves echo and discard over tcp and udp on one number each", () => {
+    const config = loadConfig({}, "/tmp");
+    expect(endpoints(config.services.echo)).toEqual([
+      { port: 8007, transport: "tcp" },
+      { port: 8007, transport: "udp" },
+    ]);
+    expect(endpoints(config.services.discard)).toEqual([
+      { port: 8009, transport: "tcp" },
+      { port: 8009, transport: "udp" },
+    ]);
+    expect(config.services.discard.implemented).toBe(true);
+  });
+
+  it("refuses echo and discard on one port, naming the variable", () => {
+    const error = configError({ PORTHOST_DISCARD_PORT: "8007" });
+    expect(error.code).toBe("PORTHOST_ERR_PORT_CONFLICT");
+    expect(error.variable).toBe("PORTHOST_DISCARD_PORT");
+  });
+});

@@ -1,0 +1,50 @@
+import net from "node:net";
+import { describe, expect, it } from "vitest";
+import { explainListenError, isPortConfigError } from "../src/index.js";
+
+function listenError(port: number, host = "127.0.0.1"): Promise<Error> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", resolve);
+    server.listen(port, host, () => server.close(() => reject(new Error(`listening on ${port} worked`))));
+  });
+}
+
+describe("explainListenError", () => {
+  it("turns a real EADDRINUSE into one line naming port, service and the fix", async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const raw = await listenError(port);
+      const explained = explainListenError(raw, { service: "smtp", transport: "tcp", host: "127.0.0.1", port });
+      expect(isPortConfigError(explained)).toBe(true);
+      if (!isPortConfigError(explained)) return;
+      expect(explained.code).toBe("PORTHOST_ERR_ADDR_IN_USE");
+      expect(explained.message).toContain(`${port}/tcp (smtp)`);
+      expect(explained.message).toContain("PORTHOST_SMTP_PORT");
+      expect(explained.message).toContain("PORTHOST_PORT_OFFSET");
+      expect(explained.message).not.toContain("\n");
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("explains EACCES on a privileged port with the offset that fixes it", () => {
+    const raw = Object.assign(new Error("listen EACCES: permission denied 0.0.0.0:25"), { code: "EACCES" });
+    const explained = explainListenError(raw, { service: "smtp", transport: "tcp", host: "0.0.0.0", port: 25 });
+    expect(isPortConfigError(explained) && explained.code).toBe("PORTHOST_ERR_PORT_PRIVILEGED");
+    expect(String((explained as Error).message)).toContain("PORTHOST_PORT_OFFSET=8000 (port 8025)");
+  });
+
+  it("explains an address that is not on this machine", async () => {
+    const raw = await listenError(0, "192.0.2.1");
+    const explained = explainListenError(raw, { service: "http", transport: "tcp", host: "192.0.2.1", port: 0 });
+    expect(isPortConfigError(explained) && explained.variable).toBe("PORTHOST_HOST");
+  });
+
+  it("passes other errors through unchanged", () => {
+    const raw = new Error("something else");
+    expect(explainListenError(raw, { service: "echo", transport: "tcp", host: "127.0.0.1", port: 7 })).toBe(raw);
+  });
+});
