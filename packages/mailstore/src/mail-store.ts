@@ -266,7 +266,7 @@ export class MailStore {
   /** Deletes every message; returns how many. */
   async deleteAll(): Promise<number> {
     await this.index.refresh();
-    const ids = [...this.index.newestFirst()].map((entry) => entry.id);
+    const ids = this.index.entries().map((entry) => entry.id);
     let deleted = 0;
     for (let i = 0; i < ids.length; i += SUMMARY_READ_CONCURRENCY) {
       const batch = await Promise.all(ids.slice(i, i + SUMMARY_READ_CONCURRENCY).map((id) => this.delete(id)));
@@ -355,7 +355,7 @@ export class MailStore {
   }
 
   private async loadAllSummaries(): Promise<void> {
-    const missing = [...this.index.newestFirst()].filter((entry) => !this.summaries.has(entry.id));
+    const missing = this.index.entries().filter((entry) => !this.summaries.has(entry.id));
     for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));
     }
@@ -363,7 +363,7 @@ export class MailStore {
 
   private countMatches(query: string): number {
     let total = 0;
-    for (const entry of this.index.newestFirst()) {
+    for (const entry of this.index.entries()) {
       if (this.summaries.get(entry.id)?.haystack.includes(query)) total++;
     }
     return total;

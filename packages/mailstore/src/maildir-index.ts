@@ -71,6 +71,11 @@ export class MaildirIndex {
     for (let i = start; i >= 0; i--) yield this.order[i] as IndexEntry;
   }
 
+  /** Every entry, oldest first: the index's own array, for fast scans; do not keep it. */
+  entries(): readonly IndexEntry[] {
+    return this.order;
+  }
+
   oldest(): IndexEntry | undefined {
     return this.order[0];
   }
