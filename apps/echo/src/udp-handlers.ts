@@ -6,6 +6,9 @@ import { report } from "./connection-events.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { createReflectorGuard } from "./reflector-guard.js";
 
+/** At most one info line per this interval about unanswered datagrams, so a flood cannot flood the log. */
+export const REFUSAL_LOG_INTERVAL_MS = 1_000; // 1 s
+
 export type DatagramHandler = (
   socket: dgram.Socket,
   message: Buffer,
@@ -22,6 +25,7 @@ export interface UdpEchoOptions {
 }
 
 export interface UdpEchoStats {
+  /** Replies handed to the socket (less any the socket reported failed). */
   readonly replied: number;
   readonly limited: number;
 }
@@ -38,10 +42,13 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
   let replied = 0;
   let limited = 0;
 
+  // Per-datagram bookkeeping only when someone reads it: this path runs at line rate.
+  const debug = logger.isLevelEnabled("debug");
+  const watched = debug || events !== undefined;
+  let lastRefusalLogMs = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+
   const onDatagram: DatagramHandler = (socket, message, remote, localPort) => {
-    const startedAt = Date.now();
-    const started = performance.now();
-    const fields = { port: localPort, remote: remote.address, remotePort: remote.port, bytesIn: message.length };
     const refusal =
       message.length > limits.maxDatagramBytes
         ? `datagram of ${message.length} bytes is over ${limits.maxDatagramBytes}`
@@ -49,9 +56,18 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
           (allow(remote.address) ? undefined : `over ${limits.udpRepliesPerSecond} replies per second`));
     if (refusal !== undefined) {
       limited += 1;
-      logger.debug({ ...fields, outcome: "limited", detail: refusal }, "echo datagram not answered");
+      const now = performance.now();
+      if (debug || now - lastRefusalLogMs >= REFUSAL_LOG_INTERVAL_MS) {
+        const fields = { port: localPort, remote: remote.address, remotePort: remote.port, bytesIn: message.length };
+        const also = unlogged > 0 ? { alsoUnanswered: unlogged } : {};
+        logger.info({ ...fields, outcome: "limited", detail: refusal, ...also }, "echo datagram not answered");
+        lastRefusalLogMs = now;
+        unlogged = 0;
+      } else {
+        unlogged += 1;
+      }
       report(events, "echo", "udp", {
-        startedAt,
+        startedAt: Date.now(),
         localPort,
         remoteAddress: remote.address,
         remotePort: remote.port,
@@ -63,9 +79,26 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
       });
       return;
     }
+    replied += 1;
+    if (!watched) return void socket.send(message, remote.port, remote.address);
+    const startedAt = Date.now();
+    const started = performance.now();
     socket.send(message, remote.port, remote.address, (error) => {
-      if (!error) replied += 1;
-      logger.debug({ ...fields, outcome: error ? "error" : "ok" }, "echo datagram");
+      if (error) replied -= 1;
+      const outcome = error ? "error" : "ok";
+      const detail = error ? ((error as NodeJS.ErrnoException).code ?? error.message) : undefined;
+      if (debug)
+        logger.debug(
+          {
+            port: localPort,
+            remote: remote.address,
+            remotePort: remote.port,
+            bytesIn: message.length,
+            outcome,
+            detail,
+          },
+          "echo datagram",
+        );
       report(events, "echo", "udp", {
         startedAt,
         localPort,
@@ -74,8 +107,8 @@ export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHa
         bytesIn: message.length,
         bytesOut: error ? 0 : message.length,
         durationMs: performance.now() - started,
-        outcome: error ? "error" : "ok",
-        detail: error ? ((error as NodeJS.ErrnoException).code ?? error.message) : undefined,
+        outcome,
+        detail,
       });
     });
   };
@@ -88,12 +121,14 @@ export function createUdpDiscard(options: { logger: Logger; events?: EventSink |
   stats(): { discarded: number };
 } {
   let discarded = 0;
+  const debug = options.logger.isLevelEnabled("debug");
   const onDatagram: DatagramHandler = (_socket, message, remote, localPort) => {
     discarded += 1;
-    options.logger.debug(
-      { port: localPort, remote: remote.address, remotePort: remote.port, bytesIn: message.length },
-      "discard datagram",
-    );
+    if (debug)
+      options.logger.debug(
+        { port: localPort, remote: remote.address, remotePort: remote.port, bytesIn: message.length },
+        "discard datagram",
+      );
     report(options.events, "discard", "udp", {
       startedAt: Date.now(),
       localPort,

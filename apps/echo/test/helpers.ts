@@ -2,6 +2,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { afterEach } from "vitest";
 import type { ConnectionEvent, EventSink } from "@porthost/events";
+import type { Logger } from "@porthost/log";
 import { loadConfig, type DiscardSettings, type EchoSettings } from "@porthost/ports";
 import type { ListeningEndpoint } from "@porthost/runner";
 import { buildEchoApp, type EchoApp } from "../src/index.js";
@@ -33,6 +34,7 @@ export async function startEcho(
     echo?: Partial<EchoSettings>;
     discard?: Partial<DiscardSettings>;
     readBroadcasts?: () => Set<string>;
+    logger?: Logger;
   } = {},
 ): Promise<Started> {
   const events: ConnectionEvent[] = [];
@@ -45,6 +47,7 @@ export async function startEcho(
     discard: { ...defaults.discard, ...overrides.discard },
     events: sink,
     ...(overrides.readBroadcasts ? { readBroadcasts: overrides.readBroadcasts } : {}),
+    ...(overrides.logger ? { logger: overrides.logger } : {}),
   });
   const [echoTcp, echoUdp, discardTcp, discardUdp] = await app.listen();
   later(() => app.close());

@@ -1,5 +1,6 @@
 import dgram from "node:dgram";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "@porthost/log";
 import { later, startEcho, udpClient, until } from "./helpers.js";
 
 describe("echo over UDP", () => {
@@ -53,6 +54,25 @@ describe("echo over UDP", () => {
     const limited = events.filter((e) => e.outcome === "limited");
     expect(limited).toHaveLength(8);
     expect(limited[0]?.detail).toBe("over 1 replies per second");
+  });
+
+  it("logs unanswered datagrams at most once a second, counting the rest", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: "echo",
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const { echoUdp, events } = await startEcho({ echo: { udpRepliesPerSecond: 1, udpBurst: 1 }, logger });
+    const client = await udpClient();
+    for (let n = 0; n < 20; n++) await client.send(`flood ${n}`, echoUdp.port);
+    await until(() => events.length === 20, "every datagram handled");
+    const unanswered = lines.filter((l) => l.msg === "echo datagram not answered");
+    expect(unanswered).toHaveLength(1);
+    expect(unanswered[0]).toMatchObject({
+      outcome: "limited",
+      remotePort: client.port,
+      detail: "over 1 replies per second",
+    });
   });
 
   it("never answers a source port below 1024 (as root, a client may bind one)", async (context) => {

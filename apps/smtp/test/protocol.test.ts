@@ -30,7 +30,7 @@ async function inData(client: RawSmtp, rcpt = "bob@example.test"): Promise<void>
 describe("SMTP protocol over a raw socket", () => {
   it("greets at once, announces the extensions and stores with 250 2.0.0 Ok: queued as <id>", async () => {
     running = await startSmtp();
-    // The fastest of a few greetings, so a busy machine does not decide; 100 ms is smtp-server's own pause.
+    // The fastest of five greetings, so a busy machine cannot decide: with smtp-server's own pause none is under 100 ms.
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
       const probe = await connect(running.port);
@@ -38,7 +38,7 @@ describe("SMTP protocol over a raw socket", () => {
       waits.push(Date.now() - probe.opened);
       probe.close();
     }
-    expect(Math.min(...waits)).toBeLessThan(50);
+    expect(Math.min(...waits)).toBeLessThan(90);
     const client = await connect(running.port);
     const greeting = await client.reply();
     expect(greeting.text).toMatch(/^220 \S+ ESMTP porthost/);
@@ -76,14 +76,18 @@ describe("SMTP protocol over a raw socket", () => {
     expect((await client.command("QUIT")).code).toBe(221);
   });
 
-  it("waits before the greeting when a delay is configured, refusing early talkers", async () => {
+  it("with a greeting delay, refuses an early talker as smtp-server does", async () => {
+    running = await startSmtp({ limits: { greetingDelayMs: 5_000 } });
+    const client = await connect(running.port);
+    client.write("EHLO eager.test\r\n");
+    expect((await client.reply()).text).toMatch(/^421 .*talk too soon/);
+  });
+
+  it("waits before the greeting when a delay is configured", async () => {
     running = await startSmtp({ limits: { greetingDelayMs: 150 } });
     const patient = await connect(running.port);
     expect((await patient.reply()).code).toBe(220);
     expect(Date.now() - patient.opened).toBeGreaterThanOrEqual(140);
-    const early = await connect(running.port);
-    early.write("EHLO early.test\r\n");
-    expect((await early.reply()).text).toMatch(/^421 .*You talk too soon/);
   });
 
   it("answers pipelined commands in order", async () => {

@@ -71,10 +71,16 @@ describe("API over a real socket", () => {
     const reply = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`);
     expect(reply).toMatch(/^HTTP\/1\.1 431/);
   });
+});
 
-  it("a client that never finishes its headers is cut off (slowloris)", async () => {
+describe("slow clients", () => {
+  it("a client that never finishes its headers is cut off with 408 (slowloris)", async () => {
+    // Its own server: a short PORTHOST_HTTP_HEADERS_TIMEOUT_MS must not cut the other tests' requests.
+    const web = await buildWeb({ config: testConfig({ PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300" }), port: 0 });
+    const port = (await web.listen())[0]!.port;
     const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
+    await web.close();
   });
 });
 
