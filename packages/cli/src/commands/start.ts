@@ -99,7 +99,14 @@ async function stopAll(procs: readonly AppProcess[]): Promise<void> {
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
   // The apps prove their events to the web service with a shared secret; one per run unless set.
   const env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: config.events.token ?? randomBytes(24).toString("hex") });
-  const procs = servedApps().map((app) => startApp(app, jsonLogs, env));
+  // The web service first: the others report their connections to it from their first one.
+  const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
+  const procs: AppProcess[] = [];
+  if (first) {
+    procs.push(startApp(first, jsonLogs, env));
+    await settled(procs[0]!);
+  }
+  procs.push(...rest.map((app) => startApp(app, jsonLogs, env)));
   await Promise.all(procs.map(settled));
 
   const failed = procs.filter((p) => p.outcome?.type !== "ready");
