@@ -149,7 +149,10 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
       return store;
     },
     async listen() {
-      store = await MailStore.open(options.maildir, { maxMessages: options.maxMessages });
+      store = await MailStore.open(options.maildir, {
+        maxMessages: options.maxMessages,
+        onPruneError: (error) => logger.error({ err: error }, "pruning old messages failed"),
+      });
       const endpoint = await listenTcp(server.server, {
         service: "smtp",
         transport: "tcp",
