@@ -11,6 +11,7 @@ import {
   DEFAULT_SMTP_MAX_MESSAGE_BYTES,
   DEFAULT_SMTP_MAX_RECIPIENTS,
   DEFAULT_SMTP_SESSION_TIMEOUT_MS,
+  type SmtpSettings,
   type SmtpUser,
   type TlsMaterial,
 } from "@porthost/ports";
@@ -22,15 +23,8 @@ import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
 import { queuedAs, SmtpReply, smtpReplies } from "./smtp-errors.js";
 
-export interface SmtpLimits {
-  readonly maxMessageBytes: number;
-  readonly maxRecipients: number;
-  readonly maxConnections: number;
-  readonly idleTimeoutMs: number;
-  readonly sessionTimeoutMs: number;
-  readonly maxLineBytes: number;
-  readonly greetingDelayMs: number;
-}
+/** The SMTP settings that limit a session; the rest (users, TLS files) are passed separately. */
+export type SmtpLimits = Omit<SmtpSettings, "users" | "tls">;
 
 export const DEFAULT_SMTP_LIMITS: SmtpLimits = Object.freeze({
   maxMessageBytes: DEFAULT_SMTP_MAX_MESSAGE_BYTES,
@@ -149,7 +143,10 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
       return store;
     },
     async listen() {
-      store = await MailStore.open(options.maildir, { maxMessages: options.maxMessages });
+      store = await MailStore.open(options.maildir, {
+        maxMessages: options.maxMessages,
+        onPruneError: (error) => logger.error({ err: error }, "pruning old messages failed"),
+      });
       const endpoint = await listenTcp(server.server, {
         service: "smtp",
         transport: "tcp",

@@ -139,6 +139,18 @@ describe("SMTP with nodemailer", () => {
     expect((await store.raw(summary?.id ?? ""))?.toString()).toMatch(/with ESMTPS id/);
   });
 
+  it("keeps at most maxMessages (PORTHOST_MAIL_MAX), pruning the oldest after answering", async () => {
+    running = await startSmtp({ maxMessages: 3 });
+    const mailer = transport(running.port);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const info = await mailer.sendMail({ from: "a@example.test", to: "b@example.test", subject: `r${i}`, text: "x" });
+      ids.push(info.response.split(" ").at(-1) ?? "");
+    }
+    await running.smtp.store?.pruned();
+    expect(await running.stored()).toEqual(ids.slice(2).sort());
+  });
+
   it("refuses a message over the size limit with 552", async () => {
     running = await startSmtp({ limits: { maxMessageBytes: 4096 } });
     await expect(

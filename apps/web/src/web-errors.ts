@@ -6,6 +6,17 @@ export interface WebError {
   readonly message: string;
 }
 
+/** The JSON schema of every WebError, for routes' response schemas. */
+export const webErrorSchema = {
+  type: "object",
+  properties: {
+    statusCode: { type: "integer" },
+    code: { type: "string" },
+    error: { type: "string" },
+    message: { type: "string" },
+  },
+} as const;
+
 export const webErrors = {
   notFound: (): WebError => ({
     statusCode: 404,

@@ -1,4 +1,8 @@
-import { open, type FileHandle } from "node:fs/promises";
+import fs from "node:fs";
+import { promisify } from "node:util";
+import { closeFd, openFd } from "./fd-io.js";
+
+const fsyncFd = promisify(fs.fsync);
 
 /**
  * fsync of one directory, shared between concurrent callers (group commit): every caller
@@ -6,7 +10,7 @@ import { open, type FileHandle } from "node:fs/promises";
  * when it resolves, and ten concurrent deliveries cost one directory fsync, not ten.
  */
 export class DirectorySync {
-  private handle: Promise<FileHandle> | undefined;
+  private fd: Promise<number> | undefined;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
@@ -27,11 +31,10 @@ export class DirectorySync {
 
   private async run(): Promise<void> {
     try {
-      this.handle ??= open(this.dir, "r");
-      const handle = await this.handle;
-      await handle.sync();
+      this.fd ??= openFd(this.dir, "r");
+      await fsyncFd(await this.fd);
     } catch (error) {
-      this.handle = undefined;
+      this.fd = undefined;
       throw error;
     } finally {
       this.running = undefined;
@@ -39,9 +42,10 @@ export class DirectorySync {
   }
 
   async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
+    const fd = this.fd;
+    this.fd = undefined;
     await this.running?.catch(() => undefined);
-    if (handle) await (await handle.catch(() => undefined))?.close();
+    const descriptor = await fd?.catch(() => undefined);
+    if (descriptor !== undefined) await closeFd(descriptor);
   }
 }

@@ -26,6 +26,8 @@ export interface MailStoreOptions {
   readonly maxMessages?: number;
   /** Follow other processes' deliveries and deletions with fs.watch (default true). */
   readonly watch?: boolean;
+  /** Told when pruning fails (it runs after a delivery is answered, so nothing else could). */
+  readonly onPruneError?: (error: unknown) => void;
 }
 
 /** One message in a list: its headers decoded, its envelope, and where it stands. */
@@ -131,6 +133,7 @@ function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
 export class MailStore {
   private readonly summaries = new Map<string, CachedSummary>();
   private readonly syncs: DeliverySyncs;
+  private pruning: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly root: string,
@@ -148,12 +151,25 @@ export class MailStore {
     return new MailStore(root, index, options);
   }
 
-  /** Delivers one message durably (see `deliver`), then prunes beyond `maxMessages`. */
+  /**
+   * Delivers one message durably (see `deliver`). Pruning beyond `maxMessages` follows in
+   * the background, one prune at a time, so it never delays the answer to the client.
+   */
   async deliver(source: Readable, options: Omit<DeliverOptions, "syncs"> = {}): Promise<DeliveredMessage> {
     const delivered = await deliver(this.root, source, { ...options, syncs: this.syncs });
     this.index.upsert(delivered.id, "new", delivered.id);
-    await this.prune();
+    const max = this.options.maxMessages;
+    if (max !== undefined && this.index.size > max) {
+      this.pruning = this.pruning
+        .then(() => this.prune(max))
+        .catch((error: unknown) => this.options.onPruneError?.(error));
+    }
     return delivered;
+  }
+
+  /** Resolves when pruning started by earlier deliveries is done. */
+  pruned(): Promise<void> {
+    return this.pruning;
   }
 
   /** How many messages the Maildir holds now. */
@@ -250,7 +266,7 @@ export class MailStore {
   /** Deletes every message; returns how many. */
   async deleteAll(): Promise<number> {
     await this.index.refresh();
-    const ids = [...this.index.newestFirst()].map((entry) => entry.id);
+    const ids = this.index.entries().map((entry) => entry.id);
     let deleted = 0;
     for (let i = 0; i < ids.length; i += SUMMARY_READ_CONCURRENCY) {
       const batch = await Promise.all(ids.slice(i, i + SUMMARY_READ_CONCURRENCY).map((id) => this.delete(id)));
@@ -260,13 +276,13 @@ export class MailStore {
   }
 
   async close(): Promise<void> {
+    await this.pruning;
     this.index.close();
     await Promise.all([this.syncs.newDir.close(), this.syncs.envelopeDir.close()]);
   }
 
-  private async prune(): Promise<void> {
-    const max = this.options.maxMessages;
-    if (max === undefined || this.index.size <= max) return;
+  private async prune(max: number): Promise<void> {
+    if (this.index.size <= max) return;
     // Others may have deleted messages already; count what is really there before pruning.
     await this.index.refresh();
     while (this.index.size > max) {
@@ -339,7 +355,7 @@ export class MailStore {
   }
 
   private async loadAllSummaries(): Promise<void> {
-    const missing = [...this.index.newestFirst()].filter((entry) => !this.summaries.has(entry.id));
+    const missing = this.index.entries().filter((entry) => !this.summaries.has(entry.id));
     for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));
     }
@@ -347,7 +363,7 @@ export class MailStore {
 
   private countMatches(query: string): number {
     let total = 0;
-    for (const entry of this.index.newestFirst()) {
+    for (const entry of this.index.entries()) {
       if (this.summaries.get(entry.id)?.haystack.includes(query)) total++;
     }
     return total;

@@ -18,6 +18,8 @@ export interface MaildirIndexOptions {
   readonly watch?: boolean;
 }
 
+/** Beyond this many unapplied changes a writer that rarely reads rescans instead, keeping memory bounded. */
+export const MAX_PENDING_CHANGES = 10_000;
 /** A full rescan catches what a watcher may have dropped (an inotify queue overflow). */
 export const RECONCILE_INTERVAL_MS = 60_000; // 60 s
 
@@ -67,6 +69,11 @@ export class MaildirIndex {
     let start = this.order.length - 1;
     if (afterId !== undefined) start = this.insertionPoint(afterId) - 1;
     for (let i = start; i >= 0; i--) yield this.order[i] as IndexEntry;
+  }
+
+  /** Every entry, oldest first: the index's own array, for fast scans; do not keep it. */
+  entries(): readonly IndexEntry[] {
+    return this.order;
   }
 
   oldest(): IndexEntry | undefined {
@@ -134,8 +141,12 @@ export class MaildirIndex {
     try {
       for (const sub of SUBDIRS) {
         const watcher = watch(path.join(this.root, sub), { persistent: false }, (_event, name) => {
-          if (typeof name === "string" && name !== "") this.pending.add(`${sub}/${name}`);
-          else this.needsRescan = true;
+          if (typeof name === "string" && name !== "" && this.pending.size < MAX_PENDING_CHANGES) {
+            this.pending.add(`${sub}/${name}`);
+          } else {
+            this.pending.clear();
+            this.needsRescan = true;
+          }
         });
         watcher.on("error", () => this.stopWatching());
         this.watchers.push(watcher);

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { DirectorySync } from "./directory-sync.js";
+import { closeFd, fdatasyncFd, openFd, renamePath, unlinkPath, writeFully } from "./fd-io.js";
 import { ENVELOPE_DIR, envelopePath, type Envelope } from "./envelope.js";
 
 export const MAILDIR_SUBDIRS = ["tmp", "new", "cur"] as const;
@@ -17,13 +18,14 @@ export interface DeliveredMessage {
 }
 
 let deliveries = 0;
+/** The host part of unique names, read once (os.hostname() is a system call). */
+const HOST = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072");
 
 /** A Maildir unique name: time, then microseconds, pid, a counter and randomness, then the host. */
-export function uniqueName(now: Date = new Date()): string {
+export function uniqueName(now: Date = new Date(), host: string = HOST): string {
   const seconds = Math.floor(now.getTime() / 1000);
   const micros = (now.getTime() % 1000) * 1000;
   deliveries += 1;
-  const host = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072");
   return `${seconds}.M${micros}P${process.pid}Q${deliveries}R${randomBytes(6).toString("hex")}.${host}`;
 }
 
@@ -38,18 +40,20 @@ export async function ensureMaildir(root: string): Promise<void> {
 const WRITE_BATCH_BYTES = 64 * 1024; // 64 KiB
 
 /**
- * Writes a stream to a file, awaiting each write so memory stays bounded (backpressure).
- * Once `refuse` returns an error, nothing more is written but the stream is still read to
- * its end (an SMTP client sends the whole message before it reads a reply), then it throws.
+ * Writes a stream to a file, awaiting each write so memory stays bounded (backpressure),
+ * and returns the bytes written. Once `refuse` returns an error, nothing more is written
+ * but the stream is still read to its end (an SMTP client sends the whole message before
+ * it reads a reply), then it throws.
  */
 async function writeAll(
-  handle: FileHandle,
+  fd: number,
   source: Readable,
   prefix: Buffer | undefined,
   refuse: (() => Error | undefined) | undefined,
-): Promise<void> {
+): Promise<number> {
   let batch: Buffer[] = prefix ? [prefix] : [];
   let batched = prefix?.length ?? 0;
+  let written = 0;
   let refusal: Error | undefined;
   for await (const chunk of source) {
     if (refusal) continue;
@@ -62,23 +66,26 @@ async function writeAll(
     batch.push(buffer);
     batched += buffer.length;
     if (batched >= WRITE_BATCH_BYTES) {
-      await handle.write(Buffer.concat(batch, batched));
+      await writeFully(fd, Buffer.concat(batch, batched));
+      written += batched;
       batch = [];
       batched = 0;
     }
   }
   refusal ??= refuse?.();
   if (refusal) throw refusal;
-  if (batched > 0) await handle.write(Buffer.concat(batch, batched));
+  if (batched > 0) await writeFully(fd, batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, batched));
+  return written + batched;
 }
 
-async function writeDurably(file: string, content: string): Promise<void> {
-  const handle = await open(file, "wx", 0o600);
+/** Writes a new file and fdatasyncs it. */
+async function writeDurably(file: string, content: Buffer): Promise<void> {
+  const fd = await openFd(file, "wx", 0o600);
   try {
-    await handle.writeFile(content);
-    await handle.datasync();
+    await writeFully(fd, content);
+    await fdatasyncFd(fd);
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
 }
 
@@ -112,7 +119,9 @@ export interface DeliverOptions {
 /**
  * Delivers one message the Maildir way: written to tmp/, fsynced, renamed into new/, and the
  * directory fsynced, so a message that resolves is durably on disk and no reader ever sees
- * a half-written file. The envelope is written the same way before the message is renamed.
+ * a half-written file. The envelope is written and fsynced under its final name before the
+ * message is renamed: readers look for an envelope only beside a message, so a visible
+ * message always has its envelope complete, and an envelope without a message is ignored.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
   // A client may vanish before the first read; keep its error for the write loop to see.
@@ -121,36 +130,31 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
   const id = uniqueName();
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
-  const envelopeTmp = path.join(root, "tmp", `${id}.envelope`);
-  const envelopeFinal = envelopePath(root, id);
+  const envelope = options.envelope;
+  const envelopeFile = envelopePath(root, id);
   const syncs = options.syncs ?? deliverySyncs(root);
-  const handle = await open(tmpPath, "wx", 0o600);
-  let handleOpen = true;
-  let envelopeRenamed = false;
+  let fd: number | undefined;
+  let envelopeStarted = false;
   let committed = false;
   try {
-    await writeAll(handle, source, options.prefix, options.refuse);
-    const envelope = options.envelope;
+    fd = await openFd(tmpPath, "wx", 0o600);
+    const size = await writeAll(fd, source, options.prefix, options.refuse);
+    envelopeStarted = envelope !== undefined;
     // The two fsyncs run together so the file system can put them in one journal commit.
-    await Promise.all([handle.datasync(), envelope && writeDurably(envelopeTmp, JSON.stringify(envelope))]);
-    const { size } = await handle.stat();
-    handleOpen = false;
-    await handle.close();
-    if (envelope) {
-      await rename(envelopeTmp, envelopeFinal);
-      envelopeRenamed = true;
-    }
-    await rename(tmpPath, newPath);
+    await Promise.all([fdatasyncFd(fd), envelope && writeDurably(envelopeFile, Buffer.from(JSON.stringify(envelope)))]);
+    const written = fd;
+    fd = undefined;
+    await closeFd(written);
+    await renamePath(tmpPath, newPath);
     committed = true;
     await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync()]);
     return { id, path: newPath, size };
   } finally {
     source.off("error", noteError);
     if (!committed) {
-      if (handleOpen) await handle.close().catch(() => undefined);
-      await unlink(tmpPath).catch(() => undefined);
-      if (options.envelope) await unlink(envelopeTmp).catch(() => undefined);
-      if (envelopeRenamed) await unlink(envelopeFinal).catch(() => undefined);
+      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+      await unlinkPath(tmpPath).catch(() => undefined);
+      if (envelopeStarted) await unlinkPath(envelopeFile).catch(() => undefined);
     }
     if (!options.syncs) await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
   }

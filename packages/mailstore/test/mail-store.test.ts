@@ -167,6 +167,7 @@ describe("MailStore", () => {
   it("keeps at most maxMessages, pruning the oldest", async () => {
     const store = await openStore({ maxMessages: 3 });
     for (let i = 0; i < 5; i++) await store.deliver(message(`m${i}`), { envelope: envelope() });
+    await store.pruned();
     const page = await store.list();
     expect(page.messages.map((m) => m.subject)).toEqual(["m4", "m3", "m2"]);
     expect(await readdir(path.join(root, "new"))).toHaveLength(3);

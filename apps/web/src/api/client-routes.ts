@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { sendMail, tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { formatAddress, type PorthostConfig } from "@porthost/ports";
-import { webErrors } from "../web-errors.js";
+import { webErrorSchema, webErrors } from "../web-errors.js";
 
 const ADDRESS_PATTERN = "^[^\\s@<>]+@[^\\s@<>]+$";
 const MAX_SUBJECT_CHARS = 998; // RFC 5322's line limit
@@ -10,16 +10,6 @@ const MAX_TEXT_CHARS = 100_000;
 const endpointSchema = {
   type: "object",
   properties: { address: { type: "string" }, port: { type: "integer" } },
-} as const;
-
-const errorSchema = {
-  type: "object",
-  properties: {
-    statusCode: { type: "integer" },
-    code: { type: "string" },
-    error: { type: "string" },
-    message: { type: "string" },
-  },
 } as const;
 
 const sendBodySchema = {
@@ -95,7 +85,7 @@ export function registerClientRoutes(app: FastifyInstance, config: PorthostConfi
               id: { type: "string", description: "the stored message's id, from the 250 reply" },
             },
           },
-          "5xx": errorSchema,
+          "5xx": webErrorSchema,
         },
       },
     },
@@ -141,8 +131,8 @@ export function registerClientRoutes(app: FastifyInstance, config: PorthostConfi
               roundTripMs: { type: "number" },
             },
           },
-          "4xx": errorSchema,
-          "5xx": errorSchema,
+          "4xx": webErrorSchema,
+          "5xx": webErrorSchema,
         },
       },
     },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { MAX_PAGE_SIZE, type MailStore } from "@porthost/mailstore";
-import { webErrors } from "../web-errors.js";
+import { webErrorSchema, webErrors } from "../web-errors.js";
 
 const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._,=\\\\-]{0,254}$";
 
@@ -13,16 +13,6 @@ const idParams = {
 /** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
 export const MAIL_HTML_CSP =
   "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
-
-const errorSchema = {
-  type: "object",
-  properties: {
-    statusCode: { type: "integer" },
-    code: { type: "string" },
-    error: { type: "string" },
-    message: { type: "string" },
-  },
-} as const;
 
 const envelopeSchema = {
   type: ["object", "null"],
@@ -111,7 +101,7 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
               attachments: { type: "array", items: { type: "object", additionalProperties: true } },
             },
           },
-          404: errorSchema,
+          404: webErrorSchema,
         },
       },
     },
@@ -201,7 +191,7 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
 
   app.delete<{ Params: { id: string } }>(
     "/api/messages/:id",
-    { schema: { summary: "Delete one message", tags: ["mail"], params: idParams, response: { 404: errorSchema } } },
+    { schema: { summary: "Delete one message", tags: ["mail"], params: idParams, response: { 404: webErrorSchema } } },
     async (request, reply) => {
       if (!(await store.delete(request.params.id)))
         return reply.code(404).send(webErrors.noSuchMessage(request.params.id));

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EVENTS_PATH, MAX_BATCH_EVENTS, OUTCOMES, validateEventBatch } from "@porthost/events";
-import { webErrors } from "../web-errors.js";
+import { webErrorSchema, webErrors } from "../web-errors.js";
 import type { EventHub, NumberedEvent } from "./event-hub.js";
 
 /** A comment line every so often keeps proxies and browsers from closing an idle stream. */
@@ -37,16 +37,6 @@ const eventSchema = {
     durationMs: { type: "number" },
     outcome: { type: "string", enum: [...OUTCOMES] },
     detail: { type: "string" },
-  },
-} as const;
-
-const errorSchema = {
-  type: "object",
-  properties: {
-    statusCode: { type: "integer" },
-    code: { type: "string" },
-    error: { type: "string" },
-    message: { type: "string" },
   },
 } as const;
 
@@ -90,7 +80,7 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, token: 
         tags: ["events"],
         response: {
           202: { type: "object", properties: { accepted: { type: "integer" } } },
-          "4xx": errorSchema,
+          "4xx": webErrorSchema,
         },
       },
     },

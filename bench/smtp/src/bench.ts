@@ -1,0 +1,244 @@
+import { readdir } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import nodemailer from "nodemailer";
+import { maildirRoot, MailStore } from "@porthost/mailstore";
+import { tempDir } from "@porthost/testkit";
+import { fixed, p50, timeSerial } from "./measure.js";
+import { smtpSource, type SourceRun } from "./smtp-source.js";
+import { rssMiB, startBare, startMaildev, startPorthost, type RunningTarget, type TargetName } from "./targets.js";
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "20000" },
+    stored: { type: "string", default: "100000" },
+    samples: { type: "string", default: "200" },
+  },
+});
+const MESSAGES = Number(values.messages);
+const STORED = Number(values.stored);
+const SAMPLES = Number(values.samples);
+
+const TARGETS = { ingestVsMaildev: 2.5, ingestVsBare: 0.5, rssMiB: 150, listP50Ms: 20, sendMailP50Ms: 10 } as const;
+
+const RUNS: readonly (SourceRun & { label: string })[] = [
+  { label: "10 sessions, connections reused", sessions: 10, reuse: true, messages: MESSAGES },
+  { label: "100 sessions, one connection per message", sessions: 100, reuse: false, messages: MESSAGES / 2 },
+];
+
+async function countFiles(dir: string, suffix = ""): Promise<number> {
+  return (await readdir(dir)).filter((name) => name.endsWith(suffix)).length;
+}
+
+type Start = () => Promise<{
+  target: RunningTarget;
+  stored: () => Promise<number | undefined>;
+  cleanup: () => Promise<void>;
+}>;
+
+const starts: Record<TargetName, Start> = {
+  porthost: async () => {
+    const { dir, remove } = await tempDir("porthost-bench-");
+    const target = await startPorthost({ dataDir: dir });
+    return { target, stored: () => countFiles(`${maildirRoot(dir)}/new`), cleanup: remove };
+  },
+  maildev: async () => {
+    const { dir, remove } = await tempDir("maildev-bench-");
+    const target = await startMaildev(dir);
+    return { target, stored: () => countFiles(dir, ".eml"), cleanup: remove };
+  },
+  "bare smtp-server": async () => {
+    const target = await startBare();
+    return { target, stored: async () => undefined, cleanup: async () => undefined };
+  },
+};
+
+function line(text = ""): void {
+  process.stdout.write(`${text}\n`);
+}
+
+async function ingest(): Promise<Map<string, Map<TargetName, number>>> {
+  const results = new Map<string, Map<TargetName, number>>();
+  for (const run of RUNS) {
+    const row = new Map<TargetName, number>();
+    for (const name of Object.keys(starts) as TargetName[]) {
+      const { target, stored, cleanup } = await starts[name]();
+      try {
+        const rate = await smtpSource(target.port, run);
+        const count = await stored();
+        if (count !== undefined && count !== run.messages) {
+          throw new Error(`${name} stored ${count} of ${run.messages} messages`);
+        }
+        row.set(name, rate);
+        line(`  ${run.label}: ${name} ${fixed(rate)} msgs/s${count === undefined ? "" : ` (${count} files on disk)`}`);
+      } finally {
+        await target.stop();
+        await cleanup();
+      }
+    }
+    results.set(run.label, row);
+  }
+  return results;
+}
+
+async function serialSendMail(port: number): Promise<number> {
+  // Not pooled: nodemailer opens a new connection for every message, as an app does by default.
+  const transport = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true });
+  const times = await timeSerial(SAMPLES, (i) =>
+    transport.sendMail({ from: "app@example.test", to: "dev@example.test", subject: `serial ${i}`, text: "hello" }),
+  );
+  transport.close();
+  return p50(times);
+}
+
+async function sendMailLatency(): Promise<Map<string, number>> {
+  const results = new Map<string, number>();
+  const cases: [string, Start][] = [
+    ["porthost (greeting at once)", starts.porthost],
+    [
+      "porthost, PORTHOST_SMTP_GREETING_DELAY_MS=100",
+      async () => {
+        const { dir, remove } = await tempDir("porthost-bench-");
+        const target = await startPorthost({ dataDir: dir, greetingDelayMs: 100 });
+        return { target, stored: async () => undefined, cleanup: remove };
+      },
+    ],
+    ["maildev", starts.maildev],
+    ["bare smtp-server", starts["bare smtp-server"]],
+  ];
+  for (const [label, start] of cases) {
+    const { target, cleanup } = await start();
+    try {
+      const ms = await serialSendMail(target.port);
+      results.set(label, ms);
+      line(`  serial sendMail p50, ${label}: ${fixed(ms, 2)} ms`);
+    } finally {
+      await target.stop();
+      await cleanup();
+    }
+  }
+  return results;
+}
+
+interface StoredResults {
+  readonly fillRate: number;
+  readonly rssAfterFill: number;
+  readonly restartMs: number;
+  readonly rssAfterRestart: number;
+  readonly openMs: number;
+  readonly firstListMs: number;
+  readonly listP50: number;
+  readonly secondPageP50: number;
+  readonly firstSearchMs: number;
+  readonly searchP50: number;
+  readonly getP50: number;
+}
+
+async function atScale(): Promise<StoredResults> {
+  const { dir, remove } = await tempDir("porthost-bench-stored-");
+  try {
+    let target = await startPorthost({ dataDir: dir });
+    const fillRate = await smtpSource(target.port, { sessions: 10, reuse: true, messages: STORED });
+    const rssAfterFill = await rssMiB(target.pid);
+    line(`  filled ${STORED} messages at ${fixed(fillRate)} msgs/s; SMTP RSS ${fixed(rssAfterFill, 1)} MiB`);
+    await target.stop();
+    target = await startPorthost({ dataDir: dir });
+    await smtpSource(target.port, { sessions: 1, reuse: true, messages: 10 });
+    const rssAfterRestart = await rssMiB(target.pid);
+    line(
+      `  restarted with ${STORED + 10} stored in ${fixed(target.startMs)} ms; SMTP RSS ${fixed(rssAfterRestart, 1)} MiB`,
+    );
+
+    let started = performance.now();
+    const store = await MailStore.open(maildirRoot(dir));
+    const openMs = performance.now() - started;
+    started = performance.now();
+    const first = await store.list();
+    const firstListMs = performance.now() - started;
+    const listP50 = p50(await timeSerial(SAMPLES, () => store.list()));
+    const secondPageP50 = p50(await timeSerial(SAMPLES, () => store.list({ cursor: first.nextCursor ?? "" })));
+    started = performance.now();
+    await store.list({ query: "nobody-matches-this" });
+    const firstSearchMs = performance.now() - started;
+    const searchP50 = p50(await timeSerial(SAMPLES, () => store.list({ query: "sink@" })));
+    const ids = first.messages.map((m) => m.id);
+    const getP50 = p50(await timeSerial(SAMPLES, (i) => store.get(ids[i % ids.length] ?? "")));
+    line(
+      `  reader: open ${fixed(openMs)} ms, first list ${fixed(firstListMs, 1)} ms, list p50 ${fixed(listP50, 2)} ms, ` +
+        `page 2 p50 ${fixed(secondPageP50, 2)} ms, first search ${fixed(firstSearchMs)} ms, search p50 ${fixed(searchP50, 2)} ms, get p50 ${fixed(getP50, 2)} ms`,
+    );
+    await store.close();
+    await target.stop();
+    return {
+      fillRate,
+      rssAfterFill,
+      restartMs: target.startMs,
+      rssAfterRestart,
+      openMs,
+      firstListMs,
+      listP50,
+      secondPageP50,
+      firstSearchMs,
+      searchP50,
+      getP50,
+    };
+  } finally {
+    await remove();
+  }
+}
+
+function verdict(ok: boolean): string {
+  return ok ? "met" : "NOT met";
+}
+
+line(`porthost SMTP benchmark: smtp-source 2 KB messages, ${MESSAGES} per reused-connection run, ${MESSAGES / 2} per`);
+line(`connection-per-message run; ${STORED} stored for the scale figures; ${SAMPLES} samples per latency.`);
+line();
+line("Ingest (postfix smtp-source):");
+const ingestResults = await ingest();
+line();
+line("Latency:");
+const latency = await sendMailLatency();
+line();
+line(`At ${STORED} messages:`);
+const scale = await atScale();
+
+line();
+line("| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare |");
+line("|---|---:|---:|---:|---:|---:|");
+const ratios: { vsMaildev: number; vsBare: number }[] = [];
+for (const [label, row] of ingestResults) {
+  const ours = row.get("porthost") ?? NaN;
+  const maildev = row.get("maildev") ?? NaN;
+  const bare = row.get("bare smtp-server") ?? NaN;
+  ratios.push({ vsMaildev: ours / maildev, vsBare: ours / bare });
+  line(
+    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x |`,
+  );
+}
+line();
+line("| measure | value | target | |");
+line("|---|---:|---:|---|");
+for (const [i, r] of ratios.entries()) {
+  const label = RUNS[i]?.label ?? "";
+  line(
+    `| durable ingest vs MailDev, ${label} | ${fixed(r.vsMaildev, 2)}x | >= ${TARGETS.ingestVsMaildev}x | ${verdict(r.vsMaildev >= TARGETS.ingestVsMaildev)} |`,
+  );
+  line(
+    `| durable ingest vs bare smtp-server, ${label} | ${fixed(r.vsBare, 2)}x | >= ${TARGETS.ingestVsBare}x | ${verdict(r.vsBare >= TARGETS.ingestVsBare)} |`,
+  );
+}
+line(
+  `| SMTP RSS, ${STORED} stored (after filling) | ${fixed(scale.rssAfterFill, 1)} MiB | < ${TARGETS.rssMiB} MiB | ${verdict(scale.rssAfterFill < TARGETS.rssMiB)} |`,
+);
+line(
+  `| SMTP RSS, ${STORED} stored (after a restart) | ${fixed(scale.rssAfterRestart, 1)} MiB | < ${TARGETS.rssMiB} MiB | ${verdict(scale.rssAfterRestart < TARGETS.rssMiB)} |`,
+);
+line(
+  `| list p50 at ${STORED} (first page, 50) | ${fixed(scale.listP50, 2)} ms | < ${TARGETS.listP50Ms} ms | ${verdict(scale.listP50 < TARGETS.listP50Ms)} |`,
+);
+for (const [label, ms] of latency) {
+  const isOurs = label === "porthost (greeting at once)";
+  line(
+    `| serial sendMail p50, ${label} | ${fixed(ms, 2)} ms | ${isOurs ? `< ${TARGETS.sendMailP50Ms} ms` : "-"} | ${isOurs ? verdict(ms < TARGETS.sendMailP50Ms) : ""} |`,
+  );
+}

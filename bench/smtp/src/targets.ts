@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SMTP_MAIN = fileURLToPath(new URL("../../../apps/smtp/dist/main.js", import.meta.url));
+const BARE = fileURLToPath(new URL("./bare-smtp-server.mjs", import.meta.url));
+// The bin is not in maildev's exports; it sits beside the entry point (dist/index.js).
+const MAILDEV = path.join(path.dirname(fileURLToPath(import.meta.resolve("maildev"))), "bin/maildev.js");
+/** How long a server may take to listen (an index rebuild of 100,000 messages included). */
+const START_TIMEOUT_MS = 120_000; // 2 min
+
+export type TargetName = "porthost" | "maildev" | "bare smtp-server";
+
+export interface RunningTarget {
+  readonly name: TargetName;
+  readonly port: number;
+  readonly pid: number;
+  /** Milliseconds from spawn until the server accepted a connection. */
+  readonly startMs: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(child: ChildProcess, port: number, name: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening`);
+    if (await accepts(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${name} did not listen on ${port} in time`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+}
+
+async function launch(name: TargetName, args: string[], port: number, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(child, port, name);
+  return { name, port, pid: child.pid ?? 0, startMs: performance.now() - started, stop: stopper(child) };
+}
+
+export interface PorthostSettings {
+  readonly dataDir: string;
+  readonly greetingDelayMs?: number;
+  readonly mailMax?: number;
+}
+
+/** porthost's SMTP service as `npm start` runs it: its own process, default settings otherwise. */
+export async function startPorthost(settings: PorthostSettings): Promise<RunningTarget> {
+  const port = await freePort();
+  return launch("porthost", [SMTP_MAIN], port, {
+    PATH: process.env.PATH,
+    PORTHOST_HOST: "127.0.0.1",
+    PORTHOST_PORT_OFFSET: "28000",
+    PORTHOST_SMTP_PORT: String(port),
+    PORTHOST_DATA_DIR: settings.dataDir,
+    PORTHOST_MAIL_MAX: String(settings.mailMax ?? 10_000_000),
+    ...(settings.greetingDelayMs === undefined
+      ? {}
+      : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
+  });
+}
+
+/** MailDev storing every message as a file in `mailDir`, web UI off. */
+export async function startMaildev(mailDir: string): Promise<RunningTarget> {
+  const port = await freePort();
+  return launch(
+    "maildev",
+    [MAILDEV, "--smtp", String(port), "--ip", "127.0.0.1", "--disable-web", "--mail-directory", mailDir, "--silent"],
+    port,
+    { PATH: process.env.PATH },
+  );
+}
+
+export async function startBare(): Promise<RunningTarget> {
+  const port = await freePort();
+  return launch("bare smtp-server", [BARE, String(port)], port, { PATH: process.env.PATH });
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+  return kib / 1024;
+}
