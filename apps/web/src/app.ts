@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { existsSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
@@ -15,7 +16,8 @@ import { registerWhoisRoute } from "./api/whois-route.js";
 import { webErrors } from "./web-errors.js";
 import { EventHub } from "./events/event-hub.js";
 import { registerEventRoutes } from "./events/events-routes.js";
-import { httpEvent } from "./events/http-event.js";
+import { requestRecorder } from "./events/request-recorder.js";
+import type { FastPath } from "./static/fast-path.js";
 import { registerStaticFiles } from "./static/static-files.js";
 
 /** The built site: the switchboard page (ui/, by vite) with public/'s files beside it. */
@@ -46,6 +48,10 @@ export interface WebService {
 export async function buildWeb(options: WebOptions): Promise<WebService> {
   const logger = options.logger ?? silentLogger();
   const limits = options.config.http;
+  const hub = new EventHub();
+  const record = requestRecorder(hub, logger);
+  // Static files already in memory are answered before routing; set once the site is registered.
+  let fastPath: FastPath = () => false;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: limits.maxBodyBytes,
@@ -61,35 +67,40 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
           )
           .join("; "),
       ),
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    http: {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          maxHeaderSize: limits.maxHeaderBytes,
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
+          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+        },
+        (request, response) => {
+          if (!fastPath(request, response)) handler(request, response);
+        },
+      );
+      server.maxConnections = limits.maxConnections;
+      return server;
     },
-    // One line per request, written by the onResponse hook below with port fields.
+    // Requests are logged once each, with port fields, by the recorder; no child logger per request.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (parent) => parent,
   });
 
-  const hub = new EventHub();
-  // A callback hook, not an async one: it runs on every request and needs no promise.
+  // A callback hook, not an async one: it runs on every routed request and needs no promise.
   app.addHook("onResponse", (request, reply, done) => {
-    const event = httpEvent(request, reply);
-    if (event) hub.publish(event);
-    logger.info(
-      {
-        port: request.socket.localPort,
-        remote: request.socket.remoteAddress,
-        remotePort: request.socket.remotePort,
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      "request",
-    );
+    const length = Number(reply.getHeader("content-length"));
+    record({
+      socket: request.raw.socket,
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      bytesIn: Number(request.headers["content-length"]) || 0,
+      bytesOut: request.method !== "HEAD" && Number.isFinite(length) ? length : 0,
+      durationMs: reply.elapsedTime,
+    });
     done();
   });
 
@@ -108,7 +119,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   const publicDir = path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR);
   if (!existsSync(publicDir)) throw new Error(missingSite(publicDir, options.publicDir === undefined));
-  await registerStaticFiles(app, { root: publicDir });
+  fastPath = await registerStaticFiles(app, { root: publicDir, record });
 
   const target = {
     service: "http" as const,
@@ -121,7 +132,6 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     hub,
     async listen() {
       await app.ready();
-      app.server.maxConnections = limits.maxConnections;
       return [await listenTcp(app.server, target)];
     },
     close: () => app.close(),

@@ -176,3 +176,38 @@ describe("/mime/ has one sample per common type", () => {
     }
   });
 });
+
+describe("the teaching site", () => {
+  let site: WebService;
+  beforeAll(async () => {
+    site = await buildWeb({ config });
+  });
+  afterAll(() => site.close());
+
+  it("every local link and asset on its pages answers (no dead ends)", async () => {
+    const pages = ["/", "/ports.html", "/mime/", "/404.html"];
+    const checked = new Set<string>();
+    for (const page of pages) {
+      const response = await site.app.inject({ url: page });
+      expect(response.statusCode, page).toBe(200);
+      for (const [, ref] of response.body.matchAll(/(?:href|src)="([^"#]+)"/g)) {
+        if (/^[a-z]+:/i.test(ref!) || ref!.startsWith("//")) continue;
+        const url = new URL(ref!, `http://site${page}`).pathname;
+        if (checked.has(url)) continue;
+        checked.add(url);
+        const target = await site.app.inject({ url });
+        expect(target.statusCode, `${page} -> ${url}`).toBeLessThan(400);
+      }
+    }
+    expect(checked).toContain("/ports.html");
+    expect(checked.size).toBeGreaterThan(10);
+  });
+
+  it("/ports.html teaches the three ranges and is small enough to benchmark as a 2-3 KB page", async () => {
+    const response = await site.app.inject({ url: "/ports.html" });
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("49152-65535");
+    expect(response.rawPayload.length).toBeGreaterThanOrEqual(2_048);
+    expect(response.rawPayload.length).toBeLessThanOrEqual(3_072);
+  });
+});

@@ -1,5 +1,16 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Socket } from "node:net";
 import { EVENTS_PATH, MAX_DETAIL_CHARS, type ConnectionEvent, type Outcome } from "@porthost/events";
+
+/** One answered HTTP request, however it was answered (a route, or the static fast path). */
+export interface ServedRequest {
+  readonly socket: Socket;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly durationMs: number;
+}
 
 function outcomeOf(status: number): Outcome {
   if (status < 400) return "ok";
@@ -8,26 +19,29 @@ function outcomeOf(status: number): Outcome {
   return status < 500 ? "refused" : "error";
 }
 
+function remoteAddressOf(socket: Socket): string {
+  const address = socket.remoteAddress ?? "0.0.0.0";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
 /**
  * One HTTP request as a connection event (the live view's row for port 80/8080). The event
  * stream's own traffic is left out, or every event reported would report another.
  */
-export function httpEvent(request: FastifyRequest, reply: FastifyReply): ConnectionEvent | undefined {
-  if (request.url.startsWith(EVENTS_PATH)) return undefined;
-  const socket = request.raw.socket;
-  const status = reply.statusCode;
-  const length = Number(reply.getHeader("content-length"));
-  const detail = `${request.method} ${request.url} ${status}`;
+export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
+  if (served.url.startsWith(EVENTS_PATH)) return undefined;
+  const { socket, status } = served;
+  const detail = `${served.method} ${served.url} ${status}`;
   return {
-    time: new Date(Date.now() - reply.elapsedTime).toISOString(),
+    time: new Date(Date.now() - served.durationMs).toISOString(),
     service: "http",
     transport: "tcp",
     localPort: socket.localPort ?? 0,
-    remoteAddress: (socket.remoteAddress ?? "0.0.0.0").replace(/^::ffff:/, ""),
+    remoteAddress: remoteAddressOf(socket),
     remotePort: socket.remotePort ?? 0,
-    bytesIn: Number(request.headers["content-length"]) || 0,
-    bytesOut: Number.isFinite(length) ? length : 0,
-    durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+    bytesIn: served.bytesIn,
+    bytesOut: served.bytesOut,
+    durationMs: Math.round(served.durationMs * 1000) / 1000,
     outcome: outcomeOf(status),
     detail: detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS - 1)}…` : detail,
   };

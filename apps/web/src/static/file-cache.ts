@@ -14,7 +14,7 @@ export const RECHECK_INTERVAL_MS = 1_000; // 1 s
 
 export type Headers = Readonly<Record<string, string>>;
 
-/** One representation of a file, with every header precomputed. */
+/** One representation of a file, with every header precomputed (Content-Length included). */
 export interface Variant {
   readonly body: Buffer;
   readonly etag: string;
@@ -39,7 +39,7 @@ export type Resolution =
   { readonly kind: "file"; readonly file: StaticFile } | { readonly kind: "redirect"; readonly location: string };
 
 function variant(body: Buffer, etag: string, base: Headers, encoding?: string): Variant {
-  const headers: Record<string, string> = { ...base, etag };
+  const headers: Record<string, string> = { ...base, etag, "content-length": String(body.length) };
   if (encoding) headers["content-encoding"] = encoding;
   return { body, etag, headers };
 }

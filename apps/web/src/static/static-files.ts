@@ -3,29 +3,21 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { webErrors } from "../web-errors.js";
+import type { RequestRecorder } from "../events/request-recorder.js";
+import { staticFastPath, type FastPath } from "./fast-path.js";
 import { FileCache, type Resolution, type StaticFile } from "./file-cache.js";
-import { chooseEncoding, parseRange } from "./http-ranges.js";
+import { parseRange } from "./http-ranges.js";
+import { chooseVariant, notModified, notModifiedHeaders } from "./representation.js";
 import { isPlainPath, safeRelativePath } from "./safe-path.js";
 
 export interface StaticOptions {
   /** The folder served at `/`. */
   readonly root: string;
+  /** Where the fast path reports the requests it answers (the routes report through the app's hook). */
+  readonly record: RequestRecorder;
 }
 
 const STATIC_METHODS = ["GET", "HEAD"];
-
-function notModified(request: FastifyRequest, file: StaticFile, etags: readonly string[]): boolean {
-  const ifNoneMatch = request.headers["if-none-match"];
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() === "*") return true;
-    const wanted = ifNoneMatch.split(",").map((t) => t.trim().replace(/^W\//, ""));
-    return etags.some((etag) => wanted.includes(etag.replace(/^W\//, "")));
-  }
-  const ifModifiedSince = request.headers["if-modified-since"];
-  if (ifModifiedSince === undefined) return false;
-  const since = Date.parse(ifModifiedSince);
-  return !Number.isNaN(since) && Math.floor(file.mtimeMs / 1000) * 1000 <= since;
-}
 
 /** If-Range: the range applies only while the client's validator still matches. */
 function rangeStillValid(request: FastifyRequest, file: StaticFile): boolean {
@@ -36,12 +28,7 @@ function rangeStillValid(request: FastifyRequest, file: StaticFile): boolean {
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): FastifyReply {
-  const identity = file.identity;
-  const encoding = identity
-    ? chooseEncoding(request.headers["accept-encoding"], { br: !!file.br, gzip: !!file.gzip })
-    : undefined;
-  const chosen = encoding === "br" ? file.br : encoding === "gzip" ? file.gzip : identity;
-  const etags = [file.etag, file.br?.etag, file.gzip?.etag].filter((e): e is string => e !== undefined);
+  const chosen = chooseVariant(request.headers, file);
   const headers = chosen?.headers ?? {
     "content-type": file.contentType,
     etag: file.etag,
@@ -49,12 +36,10 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): F
     "cache-control": "no-cache",
     "accept-ranges": "bytes",
     "x-content-type-options": "nosniff",
+    "content-length": String(file.size),
   };
 
-  if (notModified(request, file, etags)) {
-    const { "content-type": _type, "content-encoding": _enc, ...validators } = headers;
-    return reply.code(304).headers(validators).send();
-  }
+  if (notModified(request.headers, file)) return reply.code(304).headers(notModifiedHeaders(headers)).send();
 
   const range =
     request.headers.range !== undefined && rangeStillValid(request, file)
@@ -67,18 +52,19 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): F
       .send(webErrors.rangeNotSatisfiable(file.size));
   }
   if (range?.kind === "range") {
-    const { "content-encoding": _enc, ...plain } = headers;
-    reply
-      .code(206)
-      .headers({ ...plain, etag: file.etag, "content-range": `bytes ${range.start}-${range.end}/${file.size}` });
-    if (identity) return reply.send(identity.body.subarray(range.start, range.end + 1));
-    reply.header("content-length", String(range.end - range.start + 1));
+    const { "content-encoding": _enc, "content-length": _length, ...plain } = headers;
+    reply.code(206).headers({
+      ...plain,
+      etag: file.etag,
+      "content-range": `bytes ${range.start}-${range.end}/${file.size}`,
+      "content-length": String(range.end - range.start + 1),
+    });
+    if (file.identity) return reply.send(file.identity.body.subarray(range.start, range.end + 1));
     return reply.send(createReadStream(file.file, { start: range.start, end: range.end }));
   }
 
-  if (chosen) return reply.headers(chosen.headers).send(chosen.body);
-  reply.headers(headers).header("content-length", String(file.size));
-  return reply.send(createReadStream(file.file));
+  reply.headers(headers);
+  return reply.send(chosen ? chosen.body : createReadStream(file.file));
 }
 
 async function sendNotFound(reply: FastifyReply, root: string): Promise<FastifyReply> {
@@ -91,9 +77,10 @@ async function sendNotFound(reply: FastifyReply, root: string): Promise<FastifyR
 /**
  * Serves the files under root: the right Content-Type, ETag and Last-Modified with 304, one byte
  * range with 206 (416 when unsatisfiable), brotli or gzip for text, index.html for directories,
- * never a path outside the root or a dotfile. Small files are answered from memory.
+ * never a path outside the root or a dotfile. Small files are answered from memory. Returns the
+ * fast path for the server to try before routing.
  */
-export async function registerStaticFiles(app: FastifyInstance, options: StaticOptions): Promise<void> {
+export async function registerStaticFiles(app: FastifyInstance, options: StaticOptions): Promise<FastPath> {
   const cache = await FileCache.open(options.root);
   app.addHook("onClose", async () => cache.close());
 
@@ -139,4 +126,5 @@ export async function registerStaticFiles(app: FastifyInstance, options: StaticO
     handler: async (_request, reply) =>
       reply.code(405).header("allow", STATIC_METHODS.join(", ")).send(webErrors.methodNotAllowed(STATIC_METHODS)),
   });
+  return staticFastPath(cache, options.record);
 }
