@@ -111,6 +111,8 @@ describe("the static fast path, over a real socket", () => {
     expect((await get("/changing.txt")).body.toString()).toBe("first");
     expect((await get("/changing.txt")).body.toString()).toBe("first");
     await writeFile(path.join(root, "changing.txt"), "second version");
-    await expect.poll(async () => (await get("/changing.txt")).body.toString(), { timeout: 3_000 }).toBe("second version");
+    await expect
+      .poll(async () => (await get("/changing.txt")).body.toString(), { timeout: 3_000 })
+      .toBe("second version");
   });
 });
