@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig, SERVICES, type ServiceName, type ServiceSpec } from "@porthost/ports";
 import { PROBES } from "@porthost/runner";
-import { composeModel, DEFAULT_NODE_IMAGE, publishedPorts, renderComposeFile } from "./compose-file.js";
+import {
+  composeModel,
+  DATA_DIR_IN_CONTAINER,
+  DEFAULT_NODE_IMAGE,
+  EVENTS_DIR_IN_CONTAINER,
+  publishedPorts,
+  renderComposeFile,
+} from "./compose-file.js";
 
 const ROOT = new URL("../../../", import.meta.url);
 
@@ -70,8 +77,8 @@ describe("docker-compose.yml", () => {
     expect(grown["echo"]?.healthcheck.test).toEqual(["CMD", "porthost-healthcheck", "echo", "discard"]);
     expect(grown["pop3"]).toMatchObject({
       ports: ["${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_POP3_PORT:-8110}:110/tcp"],
-      volumes: ["mail:/data"],
-      depends_on: { smtp: { condition: "service_healthy" } },
+      volumes: ["mail:/data", "events:/var/lib/porthost:ro"],
+      depends_on: { web: { condition: "service_healthy" }, smtp: { condition: "service_healthy" } },
       healthcheck: { test: ["CMD", "porthost-healthcheck", "pop3"] },
     });
     expect(grown["web"]?.environment).toMatchObject({
@@ -86,8 +93,26 @@ describe("docker-compose.yml", () => {
       .filter(([, s]) => s.volumes?.includes("mail:/data"))
       .map(([name]) => name);
     expect(withMail.sort()).toEqual(["pop3", "smtp", "web"]);
-    expect(grown["web"]?.depends_on).toEqual({ smtp: { condition: "service_healthy" } });
-    expect(grown["smtp"]?.depends_on).toBeUndefined();
+  });
+
+  it("starts the events receiver (web) first and shares the token it makes, read-only for the others", () => {
+    const grown = services(GROWN_TABLE);
+    expect(grown["web"]?.depends_on).toBeUndefined();
+    expect(grown["web"]?.volumes).toContain("events:/var/lib/porthost");
+    for (const app of ["smtp", "echo", "pop3"]) {
+      expect(grown[app]?.depends_on?.["web"], app).toEqual({ condition: "service_healthy" });
+      expect(grown[app]?.volumes, app).toContain("events:/var/lib/porthost:ro");
+      expect(grown[app]?.environment, app).toMatchObject({
+        PORTHOST_EVENTS_TOKEN_FILE: "/var/lib/porthost/events-token",
+      });
+    }
+    expect(grown["smtp"]?.depends_on).toEqual({ web: { condition: "service_healthy" } });
+  });
+
+  it("runs from an image that gives the non-root user the folders the volumes mount on", async () => {
+    const dockerfile = await readFile(new URL("Dockerfile", ROOT), "utf8");
+    expect(dockerfile).toMatch(new RegExp(`chown node:node ${DATA_DIR_IN_CONTAINER} ${EVENTS_DIR_IN_CONTAINER}`));
+    expect(dockerfile).toMatch(/^USER node$/m);
   });
 
   it("lets every service bind below 1024 as a non-root user, tells it where the others are and shares the events token", () => {

@@ -2,6 +2,7 @@ import { Document, isPair, isScalar, isSeq, visit } from "yaml";
 import {
   addrVariable,
   DEFAULT_PORT_OFFSET,
+  EVENTS_TOKEN_FILE_VARIABLE,
   EVENTS_TOKEN_VARIABLE,
   portVariable,
   SERVICES,
@@ -16,6 +17,12 @@ export const DEFAULT_NODE_IMAGE = "node:22-bookworm-slim";
 /** Where the mail volume sits in every container (PORTHOST_DATA_DIR in the image). */
 export const DATA_DIR_IN_CONTAINER = "/data";
 export const MAIL_VOLUME = "mail";
+/** The volume holding the events token the web service makes, and where it sits (the image creates the folder). */
+export const EVENTS_VOLUME = "events";
+export const EVENTS_DIR_IN_CONTAINER = "/var/lib/porthost";
+export const EVENTS_TOKEN_FILE_IN_CONTAINER = `${EVENTS_DIR_IN_CONTAINER}/events-token`;
+/** The app that receives every other app's connection events (and so starts first). */
+const EVENTS_RECEIVER: AppName = "web";
 /** The command the image puts on PATH (packages/runner/bin/porthost-healthcheck.js). */
 export const HEALTHCHECK_COMMAND = "porthost-healthcheck";
 
@@ -77,17 +84,30 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
   const apps = composeApps(services);
   const ports = publishedPorts(services);
   // Every container learns where every service is, by compose service name and well-known port,
-  // and shares the events token when one is set (unset or empty: no live events, as the web says).
+  // and shares the events token: PORTHOST_EVENTS_TOKEN when set, else the one the web service
+  // writes into the events volume on its first start (the others read it, read-only).
   const environment = {
     ...Object.fromEntries(
       [...apps].flatMap(([app, specs]) => specs.map((s) => [addrVariable(s.name), `${app}:${s.wellKnownPort}`])),
     ),
     [EVENTS_TOKEN_VARIABLE]: `\${${EVENTS_TOKEN_VARIABLE}:-}`,
+    [EVENTS_TOKEN_FILE_VARIABLE]: EVENTS_TOKEN_FILE_IN_CONTAINER,
   };
+  const receiver = apps.has(EVENTS_RECEIVER) ? EVENTS_RECEIVER : undefined;
   const writer = [...apps.keys()].find((app) => MAIL_USE[app] === "writes");
   const composeServices = Object.fromEntries(
     [...apps].map(([app, specs]) => {
       const usesMail = MAIL_USE[app] !== "none";
+      const volumes = [
+        ...(usesMail ? [`${MAIL_VOLUME}:${DATA_DIR_IN_CONTAINER}`] : []),
+        `${EVENTS_VOLUME}:${EVENTS_DIR_IN_CONTAINER}${app === receiver ? "" : ":ro"}`,
+      ];
+      // The events receiver first, so the token exists and every first connection is reported;
+      // readers of the Maildir once its writer is healthy, so the Maildir exists when they look.
+      const after = [
+        ...(receiver && app !== receiver ? [receiver] : []),
+        ...(MAIL_USE[app] === "reads" && writer && app !== receiver ? [writer] : []),
+      ];
       const definition = {
         build: {
           context: ".",
@@ -99,15 +119,16 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
         sysctls: { "net.ipv4.ip_unprivileged_port_start": 0 },
         environment,
         ports: ports.filter((p) => p.app === app).map(portMapping),
-        ...(usesMail ? { volumes: [`${MAIL_VOLUME}:${DATA_DIR_IN_CONTAINER}`] } : {}),
+        volumes,
         healthcheck: { test: ["CMD", HEALTHCHECK_COMMAND, ...specs.map((s) => s.name)], ...HEALTHCHECK },
-        // Readers start once the writer is healthy, so the Maildir exists when they first look.
-        ...(MAIL_USE[app] === "reads" && writer ? { depends_on: { [writer]: { condition: "service_healthy" } } } : {}),
+        ...(after.length > 0
+          ? { depends_on: Object.fromEntries(after.map((a) => [a, { condition: "service_healthy" }])) }
+          : {}),
       };
       return [app, definition];
     }),
   );
-  return { services: composeServices, volumes: { [MAIL_VOLUME]: {} } };
+  return { services: composeServices, volumes: { [MAIL_VOLUME]: {}, [EVENTS_VOLUME]: {} } };
 }
 
 export const COMPOSE_FILE_HEADER = [

@@ -184,7 +184,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const http = readHttpSettings(env);
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
-  const events = readEventsSettings(env);
+  const events = readEventsSettings(env, cwd);
   const smtp = loadSmtpSettings(env, cwd);
   const mail = loadMailSettings(env);
   return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events, smtp, mail });

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   DEFAULT_ECHO_BUFFER_BYTES,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -9,6 +12,7 @@ import {
   endpoints,
   isPortConfigError,
   loadConfig,
+  settleEventsToken,
   type Env,
 } from "../src/index.js";
 
@@ -106,6 +110,56 @@ describe("events settings", () => {
       expect(error.message).not.toContain(token);
     },
   );
+});
+
+describe("the events token file (PORTHOST_EVENTS_TOKEN_FILE)", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "porthost-token-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("is created by the receiver, owner-only, and then read by senders", async () => {
+    const env = { PORTHOST_EVENTS_TOKEN_FILE: "events-token" };
+    const sender = loadConfig(env, dir).events;
+    expect(sender).toEqual({ token: undefined, tokenFile: path.join(dir, "events-token") });
+    expect(settleEventsToken(sender, { create: false }).token).toBeUndefined();
+    await expect(stat(path.join(dir, "events-token"))).rejects.toThrow(/ENOENT/);
+
+    const receiver = settleEventsToken(sender, { create: true });
+    expect(receiver.token).toMatch(/^[0-9a-f]{48}$/);
+    expect((await stat(path.join(dir, "events-token"))).mode & 0o777).toBe(0o600);
+    expect(settleEventsToken(sender, { create: false }).token).toBe(receiver.token);
+    expect(settleEventsToken(sender, { create: true }).token).toBe(receiver.token);
+  });
+
+  it("gives way to PORTHOST_EVENTS_TOKEN and never overwrites a file", async () => {
+    const token = "0123456789abcdef0123";
+    await writeFile(path.join(dir, "t"), "kept-token-0123456789\n");
+    const both = loadConfig({ PORTHOST_EVENTS_TOKEN: token, PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
+    expect(settleEventsToken(both, { create: true }).token).toBe(token);
+    const fileOnly = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
+    expect(settleEventsToken(fileOnly, { create: true }).token).toBe("kept-token-0123456789");
+    expect(await readFile(path.join(dir, "t"), "utf8")).toBe("kept-token-0123456789\n");
+  });
+
+  it("refuses a file with a bad token, or one that cannot be made, in one line naming the variable", async () => {
+    await writeFile(path.join(dir, "bad"), "short\n");
+    const bad = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "bad" }, dir).events;
+    expect(() => settleEventsToken(bad, { create: false })).toThrow(
+      expect.objectContaining({
+        variable: "PORTHOST_EVENTS_TOKEN_FILE",
+        message: expect.stringMatching(/^[^\n]*5 characters/),
+      }),
+    );
+    const nowhere = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "missing-dir/t" }, dir).events;
+    expect(() => settleEventsToken(nowhere, { create: true })).toThrow(
+      expect.objectContaining({
+        variable: "PORTHOST_EVENTS_TOKEN_FILE",
+        message: expect.stringContaining("cannot be created (ENOENT)"),
+      }),
+    );
+  });
 });
 
 describe("the echo and discard endpoints", () => {

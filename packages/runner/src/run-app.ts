@@ -1,4 +1,4 @@
-import { isPortConfigError, loadConfig, type AppName, type PorthostConfig } from "@porthost/ports";
+import { isPortConfigError, loadConfig, settleEventsToken, type AppName, type PorthostConfig } from "@porthost/ports";
 import { createLogger, type Logger } from "@porthost/log";
 import type { ListeningEndpoint } from "./listen.js";
 import type { AppMessage } from "./messages.js";
@@ -32,7 +32,9 @@ function tell(message: AppMessage): void {
 export async function runApp(app: AppName, start: StartApp): Promise<void> {
   let config: PorthostConfig;
   try {
-    config = loadConfig();
+    const loaded = loadConfig();
+    // The web service receives events, so it makes the shared token file when there is none.
+    config = Object.freeze({ ...loaded, events: settleEventsToken(loaded.events, { create: app === "web" }) });
   } catch (error) {
     if (!isPortConfigError(error)) throw error;
     tell({ type: "failed", app, code: error.code, message: error.message });

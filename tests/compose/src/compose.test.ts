@@ -125,8 +125,9 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Host port 0: the engine picks free ports, so the test never collides with a running porthost.
   for (const endpoint of endpoints) env[endpoint.hostPortVariable] ??= "0";
-  // As npm start does, give all services one events token so web shows their connections.
-  env[EVENTS_TOKEN_VARIABLE] ||= randomBytes(24).toString("hex");
+  // No events token is given, as when a newcomer runs `docker compose up`: the web service
+  // makes one in the events volume and the others read it there.
+  delete env[EVENTS_TOKEN_VARIABLE];
   project = { cli, cwd: REPO_ROOT, project: PROJECT, env };
 
   const version = await dockerGet<EngineVersion>(engine, "/version").catch((error: Error) => {

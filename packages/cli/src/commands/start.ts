@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   environmentWith,
   EVENTS_TOKEN_VARIABLE,
+  newEventsToken,
   rangeClass,
+  settleEventsToken,
   SERVICES,
   type AppName,
   type PorthostConfig,
@@ -98,7 +99,8 @@ async function stopAll(procs: readonly AppProcess[]): Promise<void> {
  */
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
   // The apps prove their events to the web service with a shared secret; one per run unless set.
-  const env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: config.events.token ?? randomBytes(24).toString("hex") });
+  const token = settleEventsToken(config.events, { create: true }).token ?? newEventsToken();
+  const env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
   // The web service first: the others report their connections to it from their first one.
   const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
   const procs: AppProcess[] = [];
