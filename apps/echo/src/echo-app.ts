@@ -1,6 +1,6 @@
 import type { EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
-import type { DiscardSettings, EchoSettings } from "@porthost/ports";
+import { combineListenErrors, type DiscardSettings, type EchoSettings } from "@porthost/ports";
 import type { ListeningEndpoint } from "@porthost/runner";
 import { DISCARD_HANDLER, ECHO_HANDLER } from "./tcp-handlers.js";
 import { buildTcpService, type TcpService } from "./tcp-service.js";
@@ -36,14 +36,26 @@ export interface EchoApp {
  * TCP first; with port 0 (tests) the UDP twin then tries the number TCP got, so one number
  * still names the service on both transports, and takes any free port if that one is taken.
  */
-async function listenPair(tcp: TcpService, udp: UdpService): Promise<ListeningEndpoint[]> {
-  const tcpEndpoint = await tcp.listen();
-  if (tcp.configuredPort !== 0) return [tcpEndpoint, await udp.listen()];
-  try {
-    return [tcpEndpoint, await udp.listen(tcpEndpoint.port)];
-  } catch {
-    return [tcpEndpoint, await udp.listen(0)];
-  }
+/** Every listen tried, so a failure names each port that could not be had, not only the first. */
+async function allListening(attempts: readonly Promise<ListeningEndpoint[]>[]): Promise<ListeningEndpoint[]> {
+  const settled = await Promise.allSettled(attempts);
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  if (failures.length > 0) throw combineListenErrors(failures);
+  return settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
+}
+
+/** One number on two transports: fixed ports are tried independently; port 0 puts UDP on TCP's pick. */
+function pairAttempts(tcp: TcpService, udp: UdpService): Promise<ListeningEndpoint[]>[] {
+  if (tcp.configuredPort !== 0) return [tcp.listen().then((e) => [e]), udp.listen().then((e) => [e])];
+  return [
+    tcp.listen().then(async (tcpEndpoint) => {
+      try {
+        return [tcpEndpoint, await udp.listen(tcpEndpoint.port)];
+      } catch {
+        return [tcpEndpoint, await udp.listen(0)];
+      }
+    }),
+  ];
 }
 
 /** Echo (RFC 862) and discard (RFC 863), each on one number over TCP and UDP. */
@@ -99,7 +111,7 @@ export function buildEchoApp(options: EchoAppOptions): EchoApp {
     discardUdp,
     async listen() {
       try {
-        return [...(await listenPair(echoTcp, echoUdp)), ...(await listenPair(discardTcp, discardUdp))];
+        return await allListening([...pairAttempts(echoTcp, echoUdp), ...pairAttempts(discardTcp, discardUdp)]);
       } catch (error) {
         await Promise.all(all.map((s) => s.close()));
         throw error;

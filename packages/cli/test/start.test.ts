@@ -43,11 +43,18 @@ describe("porthost start", () => {
         );
         const second = await runCli(["start"], { ...env, ...taken });
         expect(second.code).toBe(1);
-        for (const service of ["http", "smtp", "echo"]) {
+        // Every endpoint of the table is named, each on its own line: tcp and udp, echo and discard.
+        for (const row of first.rows) {
           expect(second.stderr).toMatch(
-            new RegExp(`${tcp[service]}/tcp \\(${service}\\) on 127\\.0\\.0\\.1 is already in use`),
+            new RegExp(
+              `^porthost: \\w+: port ${row.port}/${row.transport} \\(${row.service}\\) on 127\\.0\\.0\\.1 is already in use`,
+              "m",
+            ),
           );
         }
+        expect(first.rows.map((r) => `${r.service}/${r.transport}`)).toEqual(
+          expect.arrayContaining(["echo/udp", "discard/tcp", "discard/udp"]),
+        );
         expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
 
         expect(await first.stop()).toBe(0);

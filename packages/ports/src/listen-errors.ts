@@ -50,3 +50,14 @@ export function explainListenError(error: unknown, target: ListenTarget): unknow
       return error;
   }
 }
+
+/**
+ * Several failed listens of one app as one error, a line per port, so that a second copy of
+ * porthost names every taken port and not just the first. An unexplained error wins as is.
+ */
+export function combineListenErrors(errors: readonly unknown[]): unknown {
+  const unexplained = errors.find((e) => !(e instanceof PortConfigError));
+  if (unexplained !== undefined || errors.length === 1) return unexplained ?? errors[0];
+  const explained = errors as readonly PortConfigError[];
+  return new PortConfigError(explained[0]!.code, explained.map((e) => e.message).join("\n"), explained[0]!.variable);
+}

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { explainListenError, isPortConfigError } from "../src/index.js";
+import { combineListenErrors, explainListenError, isPortConfigError } from "../src/index.js";
 
 function listenError(port: number, host = "127.0.0.1"): Promise<Error> {
   return new Promise((resolve, reject) => {
@@ -46,5 +46,33 @@ describe("explainListenError", () => {
   it("passes other errors through unchanged", () => {
     const raw = new Error("something else");
     expect(explainListenError(raw, { service: "echo", transport: "tcp", host: "127.0.0.1", port: 7 })).toBe(raw);
+  });
+});
+
+describe("combineListenErrors", () => {
+  const inUse = (port: number, service: "echo" | "discard", transport: "tcp" | "udp"): unknown =>
+    explainListenError(Object.assign(new Error("in use"), { code: "EADDRINUSE" }), {
+      service,
+      transport,
+      host: "127.0.0.1",
+      port,
+    });
+
+  it("names every port, one line each", () => {
+    const combined = combineListenErrors([inUse(8007, "echo", "udp"), inUse(8009, "discard", "tcp")]);
+    expect(isPortConfigError(combined)).toBe(true);
+    if (!isPortConfigError(combined)) return;
+    const lines = combined.message.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("8007/udp (echo)");
+    expect(lines[1]).toContain("8009/tcp (discard)");
+    expect(combined.code).toBe("PORTHOST_ERR_ADDR_IN_USE");
+  });
+
+  it("lets an error it cannot explain through unchanged", () => {
+    const odd = new Error("EMFILE");
+    expect(combineListenErrors([inUse(8007, "echo", "tcp"), odd])).toBe(odd);
+    const one = inUse(8007, "echo", "tcp");
+    expect(combineListenErrors([one])).toBe(one);
   });
 });

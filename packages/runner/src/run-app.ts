@@ -21,7 +21,9 @@ export const EXIT_FAILED = 1;
 /** Reports to the supervisor when there is one; otherwise a failure is one line on stderr. */
 function tell(message: AppMessage): void {
   if (process.send) process.send(message);
-  else if (message.type === "failed") process.stderr.write(`porthost ${message.app}: ${message.message}\n`);
+  else if (message.type === "failed") {
+    for (const line of message.message.split("\n")) process.stderr.write(`porthost ${message.app}: ${line}\n`);
+  }
 }
 
 /**

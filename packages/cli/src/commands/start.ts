@@ -119,7 +119,8 @@ export async function startCommand(config: PorthostConfig, jsonLogs: boolean): P
         p.outcome?.type === "failed"
           ? p.outcome.message
           : `exited with code ${String(p.child.exitCode)} before listening`;
-      process.stderr.write(`porthost: ${p.app}: ${reason}\n`);
+      // One line per reason: an app that cannot have several ports names each one.
+      for (const line of reason.split("\n")) process.stderr.write(`porthost: ${p.app}: ${line}\n`);
     }
     return failed.some((p) => p.outcome?.type === "failed" && p.outcome.code.startsWith("PORTHOST_ERR_ADDR")) ? 1 : 2;
   }
