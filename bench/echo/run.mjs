@@ -340,13 +340,16 @@ async function main() {
     ["UDP echoes per second", "udp", (v) => v.toFixed(0), true],
     ["  server CPU us per UDP echo", "cpuUdp", (v) => v.toFixed(1), false],
   ];
+  // A value of 0 was not measured (socat's forked children are not its listener's CPU): say so.
+  const shown = (fmt, v) => (v > 0 ? fmt(v) : "n/a");
+  const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}x` : "n/a");
   const rows = metrics.map(([label, key, fmt]) => [
     label,
-    fmt(m("porthost", key)),
-    fmt(m("bare node", key)),
-    fmt(m("socat", key)),
-    `${(m("porthost", key) / m("bare node", key)).toFixed(2)}x`,
-    `${(m("porthost", key) / m("socat", key)).toFixed(2)}x`,
+    shown(fmt, m("porthost", key)),
+    shown(fmt, m("bare node", key)),
+    shown(fmt, m("socat", key)),
+    ratio(m("porthost", key), m("bare node", key)),
+    ratio(m("porthost", key), m("socat", key)),
   ]);
   const throughputRatio = m("porthost", "mbps") / m("bare node", "mbps");
   const latencyRatio = m("porthost", "p50") / m("bare node", "p50");
