@@ -67,3 +67,21 @@ describe("npm start's services answer curl, swaks and nc", () => {
     expect(stdout).toBe(`hello, port ${echo}\n`);
   });
 });
+
+describe("npm start, as the README gives it", () => {
+  it("refuses a bad setting with one line naming the variable, and exits non-zero", async () => {
+    const result = await run("npm", ["start", "--silent"], {
+      cwd: fileURLToPath(new URL("../../", import.meta.url)),
+      env: { ...process.env, PORTHOST_SMTP_PORT: "abc" },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      "porthost: building (the first time takes a minute)...",
+      'porthost: PORTHOST_SMTP_PORT="abc" is not a port number: use a whole number from 0 to 65535',
+    ]);
+  });
+});
