@@ -1,6 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
+import { createLogger } from "@porthost/log";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
@@ -114,5 +115,30 @@ describe("GET /api/events and the stream", () => {
     await expect.poll(() => frames.join("")).toContain(`id: ${lastId}\n`);
     expect(frames.join("")).toMatch(/^retry: \d+\n\nid: \d+\nevent: connection\n/);
     request.destroy();
+  });
+});
+
+describe("the request log", () => {
+  it("logs each request once at info, but the services' event reports only at debug", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: "web",
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const logged = await buildWeb({ config: testConfig({ PORTHOST_EVENTS_TOKEN: TOKEN }), port: 0, logger });
+    try {
+      const url = `http://127.0.0.1:${(await logged.listen())[0]!.port}`;
+      await fetch(`${url}/api/whoami`);
+      const report = await fetch(`${url}/api/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ events: [echoEvent] }),
+      });
+      expect(report.status).toBeLessThan(300);
+      const requests = lines.filter((l) => l.msg === "request");
+      expect(requests.map((l) => [l.level, l.url])).toEqual([[30, "/api/whoami"]]);
+    } finally {
+      await logged.close();
+    }
   });
 });

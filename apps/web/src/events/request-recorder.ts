@@ -9,8 +9,10 @@ export function requestRecorder(hub: EventHub, logger: Logger): RequestRecorder 
   return (served) => {
     const event = httpEvent(served);
     if (event) hub.publish(event);
-    if (!logger.isLevelEnabled("info")) return;
-    logger.info(
+    // The services' own event reports (no event of their own) would double every log line: debug only.
+    const level = event ? "info" : "debug";
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         port: served.socket.localPort,
         remote: served.socket.remoteAddress,
