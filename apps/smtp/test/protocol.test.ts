@@ -222,8 +222,10 @@ describe("SMTP protocol over a raw socket", () => {
   }, 60_000);
 
   it("looks up no reverse DNS name: the client is its bracketed address", async () => {
-    const reverse = vi.spyOn(dns, "reverse").mockImplementation(((_ip: string, callback: ReverseCallback) =>
-      callback(null, ["reverse-lookup.invalid"])) as typeof dns.reverse);
+    const reverse = vi
+      .spyOn(dns, "reverse")
+      .mockImplementation(((_ip: string, callback: ReverseCallback) =>
+        callback(null, ["reverse-lookup.invalid"])) as typeof dns.reverse);
     try {
       running = await startSmtp();
       const client = await connect(running.port);

@@ -135,7 +135,9 @@ describe("deliver's durability order", () => {
     const syncs = deliverySyncs(root);
     const count = 20;
     await Promise.all(
-      Array.from({ length: count }, () => deliver(root, Readable.from([Buffer.from("Subject: x\r\n\r\nx\r\n")]), { syncs })),
+      Array.from({ length: count }, () =>
+        deliver(root, Readable.from([Buffer.from("Subject: x\r\n\r\nx\r\n")]), { syncs }),
+      ),
     );
     await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
     const fsyncs = steps.filter((s) => s.op === "fsynced").length;
