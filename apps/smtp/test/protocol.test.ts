@@ -1,9 +1,15 @@
+import dns from "node:dns";
+import { once } from "node:events";
+import { readdirSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { ENVELOPE_DIR } from "@porthost/mailstore";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Readable } from "node:stream";
+import { ENVELOPE_DIR, type MailStore } from "@porthost/mailstore";
 import { RawSmtp } from "./smtp-client.js";
 import { startSmtp, type RunningSmtp } from "./start-smtp.js";
+
+type ReverseCallback = (error: NodeJS.ErrnoException | null, hostnames: string[]) => void;
 
 let running: RunningSmtp | undefined;
 const clients: RawSmtp[] = [];
@@ -171,6 +177,65 @@ describe("SMTP protocol over a raw socket", () => {
     expect((await client.command("DATA")).code).toBe(354);
     expect((await client.command("Subject: small\r\n\r\nok\r\n.")).code).toBe(250);
     expect(await running.stored()).toHaveLength(1);
+  });
+
+  it("stops buffering and writing at the size limit while a client streams 50 MB past it", async () => {
+    const limit = 1024 * 1024; // 1 MiB
+    running = await startSmtp({ limits: { maxMessageBytes: limit } });
+    const tmp = path.join(running.maildir, "tmp");
+    // The data stream smtp-server hands to the store: what it holds is what the server has buffered.
+    const store = running.smtp.store as MailStore;
+    const deliver = store.deliver.bind(store);
+    let source: Readable | undefined;
+    vi.spyOn(store, "deliver").mockImplementation((stream, options) => deliver((source = stream), options));
+    const client = await connect(running.port);
+    await inData(client);
+    let largestTmpFile = 0;
+    let mostBuffered = 0;
+    const watcher = setInterval(() => {
+      mostBuffered = Math.max(mostBuffered, source?.readableLength ?? 0);
+      for (const name of readdirSync(tmp)) {
+        try {
+          largestTmpFile = Math.max(largestTmpFile, statSync(path.join(tmp, name)).size);
+        } catch {
+          // Renamed or removed between the listing and the stat.
+        }
+      }
+    }, 2);
+    const chunk = Buffer.from(`${"z".repeat(1022)}\r\n`.repeat(64)); // 64 KiB
+    try {
+      for (let sent = 0; sent < 50 * 1024 * 1024; sent += chunk.length) {
+        if (!client.socket.write(chunk)) await once(client.socket, "drain");
+      }
+      client.write(".\r\n");
+      const refused = await client.reply();
+      expect(refused.text).toMatch(/^552 5\.3\.4 /);
+    } finally {
+      clearInterval(watcher);
+    }
+    // Nothing past the limit reaches the disk (at most the batch that crossed it), and the stream was
+    // read as it came (bounded by its high-water mark), not left to pile up.
+    expect(source).toBeDefined();
+    expect(largestTmpFile).toBeLessThanOrEqual(limit + 2 * chunk.length);
+    expect(mostBuffered).toBeLessThanOrEqual(256 * 1024);
+    for (const sub of ["new", "tmp", ENVELOPE_DIR]) expect(await readdir(path.join(running.maildir, sub))).toEqual([]);
+  }, 60_000);
+
+  it("looks up no reverse DNS name: the client is its bracketed address", async () => {
+    const reverse = vi
+      .spyOn(dns, "reverse")
+      .mockImplementation(((_ip: string, callback: ReverseCallback) =>
+        callback(null, ["reverse-lookup.invalid"])) as typeof dns.reverse);
+    try {
+      running = await startSmtp();
+      const client = await connect(running.port);
+      expect((await client.reply()).code).toBe(220);
+      const ehlo = await client.command("EHLO client.test");
+      expect(ehlo.lines[0]).toMatch(/Nice to meet you, \[127\.0\.0\.1\]$/);
+      expect(reverse).not.toHaveBeenCalled();
+    } finally {
+      reverse.mockRestore();
+    }
   });
 
   it("answers 452 past the recipient limit and stores for the accepted ones", async () => {

@@ -1,4 +1,5 @@
 import { readdir } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import nodemailer from "nodemailer";
 import { maildirRoot, MailStore } from "@porthost/mailstore";
@@ -7,22 +8,52 @@ import { fixed, p50, timeSerial } from "./measure.js";
 import { smtpSource, type SourceRun } from "./smtp-source.js";
 import { rssMiB, startBare, startMaildev, startPorthost, type RunningTarget, type TargetName } from "./targets.js";
 
+const USAGE = `Usage: npm run bench:smtp -- [options]
+
+Drives postfix's smtp-source (2 KB messages) against porthost's SMTP service, MailDev and a
+bare discarding smtp-server, one after another in the same run, then measures porthost with
+many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
+every figure: compare the peers of one run, and mind the load average it prints.
+
+Options:
+  --messages <n>  messages per reused-connection run; half as many per
+                  connection-per-message run (default 20000)
+  --stored <n>    messages stored for the RSS and list figures (default 100000)
+  --samples <n>   samples per latency figure (default 200)
+  -h, --help      print this and exit
+`;
+
 const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "20000" },
     stored: { type: "string", default: "100000" },
     samples: { type: "string", default: "200" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
-const MESSAGES = Number(values.messages);
-const STORED = Number(values.stored);
-const SAMPLES = Number(values.samples);
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+function count(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`--${name} must be a positive whole number, not ${JSON.stringify(text)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+const MESSAGES = count("messages", values.messages);
+const STORED = count("stored", values.stored);
+const SAMPLES = count("samples", values.samples);
+const PER_CONNECTION_MESSAGES = Math.max(1, Math.floor(MESSAGES / 2));
 
 const TARGETS = { ingestVsMaildev: 2.5, ingestVsBare: 0.5, rssMiB: 150, listP50Ms: 20, sendMailP50Ms: 10 } as const;
 
 const RUNS: readonly (SourceRun & { label: string })[] = [
   { label: "10 sessions, connections reused", sessions: 10, reuse: true, messages: MESSAGES },
-  { label: "100 sessions, one connection per message", sessions: 100, reuse: false, messages: MESSAGES / 2 },
+  { label: "100 sessions, one connection per message", sessions: 100, reuse: false, messages: PER_CONNECTION_MESSAGES },
 ];
 
 async function countFiles(dir: string, suffix = ""): Promise<number> {
@@ -186,12 +217,21 @@ async function atScale(): Promise<StoredResults> {
   }
 }
 
+/** The 1, 5 and 15 minute load averages, and the cores they are shared by. */
+function loadAverage(): string {
+  const [one, five, fifteen] = loadavg().map((value) => value.toFixed(2));
+  return `load average ${one} ${five} ${fifteen} (${cpus().length} cores)`;
+}
+
 function verdict(ok: boolean): string {
   return ok ? "met" : "NOT met";
 }
 
-line(`porthost SMTP benchmark: smtp-source 2 KB messages, ${MESSAGES} per reused-connection run, ${MESSAGES / 2} per`);
+line(
+  `porthost SMTP benchmark: smtp-source 2 KB messages, ${MESSAGES} per reused-connection run, ${PER_CONNECTION_MESSAGES} per`,
+);
 line(`connection-per-message run; ${STORED} stored for the scale figures; ${SAMPLES} samples per latency.`);
+line(`At the start: ${loadAverage()}.`);
 line();
 line("Ingest (postfix smtp-source):");
 const ingestResults = await ingest();
@@ -202,6 +242,8 @@ line();
 line(`At ${STORED} messages:`);
 const scale = await atScale();
 
+line();
+line(`At the end: ${loadAverage()}. Other programs on the machine slow every server; compare peers of one run.`);
 line();
 line("| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare |");
 line("|---|---:|---:|---:|---:|---:|");

@@ -1,8 +1,4 @@
-import fs from "node:fs";
-import { promisify } from "node:util";
-import { closeFd, openFd } from "./fd-io.js";
-
-const fsyncFd = promisify(fs.fsync);
+import { closeFd, fsyncFd, openFd } from "./fd-io.js";
 
 /**
  * fsync of one directory, shared between concurrent callers (group commit): every caller

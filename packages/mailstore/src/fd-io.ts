@@ -2,12 +2,13 @@ import fs from "node:fs";
 import { promisify } from "node:util";
 
 /**
- * The callback fs API on plain descriptors, promisified: a delivery does ten file
+ * The callback fs API on plain descriptors, promisified: a delivery does several file
  * operations, and FileHandle (fs/promises) costs several times more CPU per operation.
  */
 export const openFd = promisify(fs.open);
 export const closeFd = promisify(fs.close);
 export const fdatasyncFd = promisify(fs.fdatasync);
+export const fsyncFd = promisify(fs.fsync);
 export const renamePath = promisify(fs.rename);
 export const unlinkPath = promisify(fs.unlink);
 

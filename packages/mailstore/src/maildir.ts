@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -20,13 +21,26 @@ export interface DeliveredMessage {
 let deliveries = 0;
 /** The host part of unique names, read once (os.hostname() is a system call). */
 const HOST = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072");
+/** Random bytes are drawn this many at a time: one getrandom call serves a thousand names. */
+const RANDOM_POOL_BYTES = 6 * 1024;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomOffset = 0;
+  }
+  randomOffset += bytes;
+  return randomPool.toString("hex", randomOffset - bytes, randomOffset);
+}
 
 /** A Maildir unique name: time, then microseconds, pid, a counter and randomness, then the host. */
 export function uniqueName(now: Date = new Date(), host: string = HOST): string {
   const seconds = Math.floor(now.getTime() / 1000);
   const micros = (now.getTime() % 1000) * 1000;
   deliveries += 1;
-  return `${seconds}.M${micros}P${process.pid}Q${deliveries}R${randomBytes(6).toString("hex")}.${host}`;
+  return `${seconds}.M${micros}P${process.pid}Q${deliveries}R${randomHex(6)}.${host}`;
 }
 
 /** Makes the Maildir's tmp/, new/, cur/ and the envelope directory if they are missing. */
@@ -39,34 +53,56 @@ export async function ensureMaildir(root: string): Promise<void> {
 /** Bytes are gathered up to this size before one write, so small chunks do not cost a syscall each. */
 const WRITE_BATCH_BYTES = 64 * 1024; // 64 KiB
 
+const { O_WRONLY, O_CREAT, O_EXCL, O_DSYNC } = fsConstants;
+/** A new file that no other delivery can have made. */
+const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL;
+/** The same with every write durable when it returns, like write then fdatasync, in one call. */
+const CREATE_NEW_DSYNC = CREATE_NEW | O_DSYNC;
+
+function joined(batch: readonly Buffer[], length: number): Buffer {
+  return batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, length);
+}
+
+/** A message written to tmp/ and durable there: its descriptor is still open. */
+interface WrittenMessage {
+  readonly fd: number;
+  readonly size: number;
+}
+
 /**
- * Writes a stream to a file, awaiting each write so memory stays bounded (backpressure),
- * and returns the bytes written. Once `refuse` returns an error, nothing more is written
- * but the stream is still read to its end (an SMTP client sends the whole message before
- * it reads a reply), then it throws.
+ * Writes a stream to a new file made durable (data and size), awaiting each write so
+ * memory stays bounded (backpressure). A message that fits one batch (most do) costs one
+ * open with O_DSYNC and one write; a longer one is written batch by batch and fdatasynced.
+ * Once `refuse` returns an error, nothing more is buffered or written but the stream is
+ * still read to its end (an SMTP client sends the whole message before it reads a reply),
+ * then it throws. `opened` is told the descriptor as soon as there is one, for cleanup.
  */
-async function writeAll(
-  fd: number,
+async function writeMessage(
+  file: string,
   source: Readable,
   prefix: Buffer | undefined,
   refuse: (() => Error | undefined) | undefined,
-): Promise<number> {
+  opened: (fd: number) => void,
+): Promise<WrittenMessage> {
   let batch: Buffer[] = prefix ? [prefix] : [];
   let batched = prefix?.length ?? 0;
   let written = 0;
+  let fd: number | undefined;
   let refusal: Error | undefined;
   for await (const chunk of source) {
     if (refusal) continue;
     refusal = refuse?.();
     if (refusal) {
       batch = [];
+      batched = 0;
       continue;
     }
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     batch.push(buffer);
     batched += buffer.length;
     if (batched >= WRITE_BATCH_BYTES) {
-      await writeFully(fd, Buffer.concat(batch, batched));
+      if (fd === undefined) opened((fd = await openFd(file, CREATE_NEW, 0o600)));
+      await writeFully(fd, joined(batch, batched));
       written += batched;
       batch = [];
       batched = 0;
@@ -74,16 +110,21 @@ async function writeAll(
   }
   refusal ??= refuse?.();
   if (refusal) throw refusal;
-  if (batched > 0) await writeFully(fd, batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, batched));
-  return written + batched;
+  if (fd === undefined) {
+    opened((fd = await openFd(file, CREATE_NEW_DSYNC, 0o600)));
+    await writeFully(fd, joined(batch, batched));
+  } else {
+    if (batched > 0) await writeFully(fd, joined(batch, batched));
+    await fdatasyncFd(fd);
+  }
+  return { fd, size: written + batched };
 }
 
-/** Writes a new file and fdatasyncs it. */
+/** Writes a new file durably (O_DSYNC) and closes it. */
 async function writeDurably(file: string, content: Buffer): Promise<void> {
-  const fd = await openFd(file, "wx", 0o600);
+  const fd = await openFd(file, CREATE_NEW_DSYNC, 0o600);
   try {
     await writeFully(fd, content);
-    await fdatasyncFd(fd);
   } finally {
     await closeFd(fd);
   }
@@ -117,11 +158,13 @@ export interface DeliverOptions {
 }
 
 /**
- * Delivers one message the Maildir way: written to tmp/, fsynced, renamed into new/, and the
- * directory fsynced, so a message that resolves is durably on disk and no reader ever sees
- * a half-written file. The envelope is written and fsynced under its final name before the
- * message is renamed: readers look for an envelope only beside a message, so a visible
- * message always has its envelope complete, and an envelope without a message is ignored.
+ * Delivers one message the Maildir way: written to tmp/ and made durable, renamed into new/,
+ * and the directory fsynced, so a message that resolves is durably on disk and no reader
+ * ever sees a half-written file. The envelope is written durably under its final name while
+ * the message streams in, and the message is renamed only once both are durable: readers
+ * look for an envelope only beside a message, so a visible message always has its envelope
+ * complete, and an envelope without a message is ignored. The message's descriptor is closed
+ * while new/ is fsynced: closing adds nothing to durability, only a wait.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
   // A client may vanish before the first read; keep its error for the write loop to see.
@@ -134,27 +177,28 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
   const envelopeFile = envelopePath(root, id);
   const syncs = options.syncs ?? deliverySyncs(root);
   let fd: number | undefined;
-  let envelopeStarted = false;
   let committed = false;
+  const envelopeWritten = envelope && writeDurably(envelopeFile, Buffer.from(JSON.stringify(envelope)));
+  // Awaited below; until then a failure must not count as unhandled.
+  envelopeWritten?.catch(() => undefined);
   try {
-    fd = await openFd(tmpPath, "wx", 0o600);
-    const size = await writeAll(fd, source, options.prefix, options.refuse);
-    envelopeStarted = envelope !== undefined;
-    // The two fsyncs run together so the file system can put them in one journal commit.
-    await Promise.all([fdatasyncFd(fd), envelope && writeDurably(envelopeFile, Buffer.from(JSON.stringify(envelope)))]);
-    const written = fd;
-    fd = undefined;
-    await closeFd(written);
+    const message = await writeMessage(tmpPath, source, options.prefix, options.refuse, (opened) => (fd = opened));
+    await envelopeWritten;
     await renamePath(tmpPath, newPath);
     committed = true;
-    await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync()]);
-    return { id, path: newPath, size };
+    const written = message.fd;
+    fd = undefined;
+    await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync(), closeFd(written)]);
+    return { id, path: newPath, size: message.size };
   } finally {
     source.off("error", noteError);
+    if (fd !== undefined) await closeFd(fd).catch(() => undefined);
     if (!committed) {
-      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
       await unlinkPath(tmpPath).catch(() => undefined);
-      if (envelopeStarted) await unlinkPath(envelopeFile).catch(() => undefined);
+      if (envelopeWritten) {
+        await envelopeWritten.catch(() => undefined);
+        await unlinkPath(envelopeFile).catch(() => undefined);
+      }
     }
     if (!options.syncs) await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
   }
