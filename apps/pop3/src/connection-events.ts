@@ -22,7 +22,11 @@ export function sessionOutcome(tally: SessionTally): Outcome {
 /** One line about a session: who logged in and what became of the mail. */
 export function sessionDetail(tally: SessionTally): string {
   const parts = [
-    tally.loggedIn ? `user ${tally.user ?? ""}` : tally.failedLogins > 0 ? `login refused ${tally.failedLogins}x` : "no login",
+    tally.loggedIn
+      ? `user ${tally.user ?? ""}`
+      : tally.failedLogins > 0
+        ? `login refused ${tally.failedLogins}x`
+        : "no login",
   ];
   if (tally.loggedIn) parts.push(`${tally.retrieved} retrieved`, `${tally.deleted} deleted`);
   if (tally.tls) parts.push("TLS");

@@ -61,7 +61,9 @@ export interface Pop3Service {
 export function buildPop3(options: Pop3Options): Pop3Service {
   const logger = options.logger ?? silentLogger();
   const limits: Pop3Limits = { ...DEFAULT_POP3_LIMITS, ...options.settings };
-  const secureContext = options.tls ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
+  const secureContext = options.tls
+    ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key })
+    : undefined;
   const sessions = new Set<Pop3Session>();
   const refused = new Set<net.Socket>();
   let services: SessionServices | undefined;
@@ -73,10 +75,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     socket.once("close", () => {
       const ended = outcome();
       const counters = { bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten };
-      logger.info(
-        { ...fields, ...counters, durationMs: Date.now() - startedAt, ...ended },
-        "pop3 connection closed",
-      );
+      logger.info({ ...fields, ...counters, durationMs: Date.now() - startedAt, ...ended }, "pop3 connection closed");
       reportConnection(options.events, { fields, startedAt, ...counters, ...ended });
     });
   }

@@ -12,7 +12,9 @@ function sameSecret(a: string, b: string): boolean {
 
 /** RFC 1939 7: APOP's digest is MD5 of the greeting's timestamp followed by the shared secret. */
 export function apopDigest(timestamp: string, password: string): string {
-  return createHash("md5").update(timestamp + password).digest("hex");
+  return createHash("md5")
+    .update(timestamp + password)
+    .digest("hex");
 }
 
 /**

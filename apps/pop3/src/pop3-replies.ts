@@ -68,7 +68,9 @@ export const pop3Errors = {
   noSuchMessage: (number: number, count: number) =>
     new Pop3Error(
       "POP3_ERR_NO_SUCH_MESSAGE",
-      count === 0 ? `no message ${number}: the maildrop is empty` : `no message ${number}: the maildrop has 1 to ${count}`,
+      count === 0
+        ? `no message ${number}: the maildrop is empty`
+        : `no message ${number}: the maildrop has 1 to ${count}`,
     ),
   deleted: (number: number) =>
     new Pop3Error("POP3_ERR_DELETED", `message ${number} is marked deleted in this session (RSET unmarks it)`),
@@ -95,8 +97,7 @@ export const pop3Errors = {
       `message ${number} was deleted by another program during this session`,
       "SYS/PERM",
     ),
-  noTls: () =>
-    new Pop3Error("POP3_ERR_NO_TLS", "STLS is not offered here: set PORTHOST_TLS_CERT and PORTHOST_TLS_KEY"),
+  noTls: () => new Pop3Error("POP3_ERR_NO_TLS", "STLS is not offered here: set PORTHOST_TLS_CERT and PORTHOST_TLS_KEY"),
   alreadyTls: () => new Pop3Error("POP3_ERR_ALREADY_TLS", "this session is already over TLS"),
   tooManyConnections: (limit: number) =>
     new Pop3Error(

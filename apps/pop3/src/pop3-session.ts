@@ -218,7 +218,8 @@ export class Pop3Session {
           return message instanceof Pop3Error ? this.fail(message) : this.send(`+OK ${show(message)}`);
         }
         const { count, octets } = maildrop.totals();
-        const first = keyword === "LIST" ? `+OK ${plural(count, "message")} (${octets} octets)` : "+OK unique-id listing follows";
+        const first =
+          keyword === "LIST" ? `+OK ${plural(count, "message")} (${octets} octets)` : "+OK unique-id listing follows";
         return this.sendLines(first, maildrop.present().map(show));
       }
       case "RETR":
@@ -235,7 +236,8 @@ export class Pop3Session {
         });
       }
       case "TOP": {
-        if (args.length !== 2) return this.fail(pop3Errors.arguments(keyword, "a message number and a number of lines"));
+        if (args.length !== 2)
+          return this.fail(pop3Errors.arguments(keyword, "a message number and a number of lines"));
         const message = this.pick(args[0] as string);
         if (message instanceof Pop3Error) return this.fail(message);
         const lines = args[1] as string;

@@ -96,7 +96,13 @@ export async function lockMaildrop(root: string, maildrop: string): Promise<Mail
   held.add(file);
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const owner: LockOwner = { pid: process.pid, host: HOST, instance: INSTANCE, maildrop, since: new Date().toISOString() };
+    const owner: LockOwner = {
+      pid: process.pid,
+      host: HOST,
+      instance: INSTANCE,
+      maildrop,
+      since: new Date().toISOString(),
+    };
     let taken = await create(file, owner);
     if (!taken && (await isStale(file))) {
       await unlink(file).catch(() => undefined);

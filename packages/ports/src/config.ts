@@ -191,7 +191,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const smtp = loadSmtpSettings(env, cwd);
   const mail = loadMailSettings(env);
   const pop3 = loadPop3Settings(env, cwd);
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events, smtp, mail, pop3 });
+  return Object.freeze({
+    host,
+    portOffset,
+    dataDir,
+    logLevel,
+    services,
+    http,
+    echo,
+    discard,
+    events,
+    smtp,
+    mail,
+    pop3,
+  });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

@@ -45,3 +45,4 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 export * from "./porthost-process.js";
+export * from "./tls-fixture.js";
