@@ -12,6 +12,9 @@ const TERMINATOR = Buffer.from("\r\n.\r\n");
 /** A raw POP3 client: writes exactly what a test gives and reads replies as bytes. */
 export class RawPop3 {
   private buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  /** How far the current search already looked, so a long body is not scanned again per chunk. */
+  private scanned = 0;
   private waiter: (() => void) | undefined;
   closed = false;
   readonly closedPromise: Promise<void>;
@@ -44,29 +47,35 @@ export class RawPop3 {
 
   private listen(socket: net.Socket | tls.TLSSocket): void {
     socket.on("data", (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.chunks.push(chunk);
       this.waiter?.();
     });
     socket.on("error", () => undefined);
   }
 
-  private async until(find: (buffer: Buffer) => number): Promise<Buffer> {
+  private async until(find: (buffer: Buffer, from: number) => number): Promise<Buffer> {
     for (;;) {
-      const end = find(this.buffer);
+      if (this.chunks.length > 0) {
+        this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+        this.chunks = [];
+      }
+      const end = find(this.buffer, Math.max(0, this.scanned - 8));
+      this.scanned = this.buffer.length;
       if (end !== -1) {
         const taken = this.buffer.subarray(0, end);
         this.buffer = this.buffer.subarray(end);
+        this.scanned = 0;
         return taken;
       }
       if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString("latin1"))}`);
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+      if (this.chunks.length === 0) await new Promise<void>((resolve) => (this.waiter = resolve));
     }
   }
 
   /** One reply line, without CRLF. */
   async line(): Promise<string> {
-    const line = await this.until((b) => {
-      const at = b.indexOf(CRLF);
+    const line = await this.until((b, from) => {
+      const at = b.indexOf(CRLF, from);
       return at === -1 ? -1 : at + 2;
     });
     return line.subarray(0, -2).toString("latin1");
@@ -74,9 +83,9 @@ export class RawPop3 {
 
   /** A multi-line reply's body as sent (still byte-stuffed), after its first line. */
   async body(): Promise<Buffer> {
-    const body = await this.until((b) => {
+    const body = await this.until((b, from) => {
       if (b.subarray(0, 3).equals(Buffer.from(".\r\n"))) return 3;
-      const at = b.indexOf(TERMINATOR);
+      const at = b.indexOf(TERMINATOR, from);
       return at === -1 ? -1 : at + TERMINATOR.length;
     });
     return body.length === 3 ? Buffer.alloc(0) : body.subarray(0, -3);

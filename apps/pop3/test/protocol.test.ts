@@ -437,7 +437,7 @@ describe("pipelining, events and shutdown", () => {
     expect(retr.first).toBe(`+OK ${big.length} octets`);
     expect(retr.body.equals((await pop3.store.raw(id))!)).toBe(true);
     expect(await client.command("NOOP")).toBe("+OK");
-  });
+  }, 30_000);
 
   it("reports a message removed under the session and goes on", async () => {
     const pop3 = await start();

@@ -23,6 +23,7 @@ describe("porthost start", () => {
       PORTHOST_SMTP_PORT: "0",
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
+      PORTHOST_POP3_PORT: "0",
     };
   });
   afterAll(() => remove());
@@ -33,17 +34,18 @@ describe("porthost start", () => {
       const first = await startPorthost(BIN, env);
       try {
         const tcp = Object.fromEntries(first.rows.filter((r) => r.transport === "tcp").map((r) => [r.service, r.port]));
-        expect(Object.keys(tcp)).toEqual(expect.arrayContaining(["http", "smtp", "echo"]));
+        expect(Object.keys(tcp)).toEqual(expect.arrayContaining(["http", "smtp", "echo", "pop3"]));
         const page = await fetch(`http://127.0.0.1:${first.port("http")}/`);
         expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
         expect(await connects(first.port("smtp"))).toBe(true);
+        expect(await connects(first.port("pop3"))).toBe(true);
 
         const taken = Object.fromEntries(
           first.rows.map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),
         );
         const second = await runCli(["start"], { ...env, ...taken });
         expect(second.code).toBe(1);
-        for (const service of ["http", "smtp", "echo"]) {
+        for (const service of ["http", "smtp", "echo", "pop3"]) {
           expect(second.stderr).toMatch(
             new RegExp(`${tcp[service]}/tcp \\(${service}\\) on 127\\.0\\.0\\.1 is already in use`),
           );

@@ -12,6 +12,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   curl: "curl",
   chromium: "chromium",
   python3: "python3",
+  mpop: "mpop",
   wrk: "wrk",
   "smtp-source": "postfix",
   nginx: "nginx-light",
