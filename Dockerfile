@@ -1,4 +1,4 @@
-# One image per porthost app, chosen with --build-arg APP (web, smtp, echo, later pop3);
+# One image per porthost app, chosen with --build-arg APP (web, smtp, echo, pop3);
 # docker-compose.yml builds each one. Stages are ordered so a source change reuses the
 # npm ci layers: only manifests and the lockfile reach them.
 ARG NODE_IMAGE=node:22-bookworm-slim

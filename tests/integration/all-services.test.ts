@@ -7,6 +7,7 @@ import { buildEchoApp, type EchoApp } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
 import { buildWeb, type WebService } from "@porthost/web";
@@ -15,10 +16,11 @@ let config: PorthostConfig;
 let web: WebService;
 let smtp: SmtpService;
 let echo: EchoApp;
+let pop3: Pop3Service;
 let removeData: () => Promise<void>;
 let sender: EventSender;
 const TOKEN = "integration-token-0123456789";
-const ports = { http: 0, smtp: 0, echo: 0 };
+const ports = { http: 0, smtp: 0, pop3: 0, echo: 0 };
 
 /** Every service in this one process, each on a port the system picks. */
 beforeAll(async () => {
@@ -39,12 +41,15 @@ beforeAll(async () => {
     events: lateSink,
   });
   const [echoEndpoint] = await echo.listen();
+  pop3 = buildPop3({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
+  const [pop3Endpoint] = await pop3.listen();
   config = loadConfig({
     PORTHOST_HTTP_PORT: "0",
     PORTHOST_DATA_DIR: data.dir,
     PORTHOST_EVENTS_TOKEN: TOKEN,
     PORTHOST_SMTP_ADDR: `127.0.0.1:${smtpEndpoint!.port}`,
     PORTHOST_ECHO_ADDR: `127.0.0.1:${echoEndpoint!.port}`,
+    PORTHOST_POP3_ADDR: `127.0.0.1:${pop3Endpoint!.port}`,
   });
   web = await buildWeb({ config });
   const [httpEndpoint] = await web.listen();
@@ -56,18 +61,19 @@ beforeAll(async () => {
   ports.http = httpEndpoint!.port;
   ports.smtp = smtpEndpoint!.port;
   ports.echo = echoEndpoint!.port;
+  ports.pop3 = pop3Endpoint!.port;
 });
 
 afterAll(async () => {
-  await Promise.all([smtp?.close(), echo?.close()]);
+  await Promise.all([smtp?.close(), pop3?.close(), echo?.close()]);
   await sender?.close();
   await web?.close();
   await removeData?.();
 });
 
-describe("three services, three ports, one host", () => {
-  it("listens on three different ports", () => {
-    expect(new Set(Object.values(ports)).size).toBe(3);
+describe("four services, four ports, one host", () => {
+  it("listens on four different ports", () => {
+    expect(new Set(Object.values(ports)).size).toBe(4);
     for (const port of Object.values(ports)) expect(port).toBeGreaterThan(0);
   });
 
@@ -156,4 +162,52 @@ describe("three services, three ports, one host", () => {
       })
       .toMatchObject({ localPort: ports.echo, bytesIn: payload.length });
   });
+  it("POP3: what nodemailer sent to the SMTP port comes out of the POP3 port byte for byte, and both show as events", async () => {
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, ignoreTLS: true });
+    const info = await transport.sendMail({
+      from: "sender@example.test",
+      to: "pop@example.test",
+      subject: "in on one port, out on another",
+      text: ".a line that starts with a dot\n..and two\n.\nend",
+    });
+    transport.close();
+    const id = /queued as (\S+)/.exec(info.response)![1]!;
+    const stored = await readFile(path.join(maildirRoot(config.dataDir), "new", id));
+    expect(stored.toString()).toContain("\r\n.a line that starts with a dot\r\n..and two\r\n.\r\n");
+
+    const fetched = await pop3Retrieve(ports.pop3, id);
+    expect(fetched.size).toBe(stored.length);
+    expect(fetched.message.equals(stored)).toBe(true);
+
+    await expect
+      .poll(async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${ports.http}/api/events`)).json()) as {
+          events: { service: string; localPort: number; remotePort: number; detail?: string }[];
+        };
+        return body.events.find((e) => e.service === "pop3" && e.remotePort === fetched.localPort);
+      })
+      .toMatchObject({ localPort: ports.pop3, detail: "user you, 1 retrieved, 1 deleted" });
+    expect(await readdir(path.join(maildirRoot(config.dataDir), "new"))).not.toContain(id);
+  });
 });
+
+/** USER/PASS, finds the message whose UIDL is `uid`, RETRs and DELEs it, QUITs; un-stuffs what came. */
+async function pop3Retrieve(port: number, uid: string): Promise<{ size: number; message: Buffer; localPort: number }> {
+  const socket = net.connect(port, "127.0.0.1");
+  let received = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const localPort = socket.localPort!;
+  socket.write("USER you\r\nPASS x\r\nUIDL\r\n");
+  await expect.poll(() => received.toString("latin1").endsWith("\r\n.\r\n")).toBe(true);
+  const number = new RegExp(`^(\\d+) ${uid.replace(/[.\\]/g, "\\$&")}\r$`, "m").exec(received.toString("latin1"))![1];
+  received = Buffer.alloc(0);
+  socket.write(`LIST ${number}\r\nRETR ${number}\r\nDELE ${number}\r\nQUIT\r\n`);
+  await new Promise((resolve) => socket.once("close", resolve));
+  const text = received.toString("latin1");
+  const size = Number(/^\+OK \d+ (\d+)\r\n/.exec(text)![1]);
+  const start = text.indexOf("octets\r\n") + "octets\r\n".length;
+  const end = text.indexOf("\r\n.\r\n", start) + 2;
+  const message = Buffer.from(text.slice(start, end).replace(/(^|\r\n)\.\./g, "$1."), "latin1");
+  return { size, message, localPort };
+}

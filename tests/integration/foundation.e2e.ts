@@ -24,6 +24,7 @@ describe("npm start's services answer curl, swaks and nc", () => {
       PORTHOST_SMTP_PORT: "0",
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
+      PORTHOST_POP3_PORT: "0",
     });
   });
   afterAll(async () => {

@@ -135,13 +135,15 @@ describe("GET /api/ports live status", () => {
     const config = testConfig({
       PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`,
       PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}`,
+      PORTHOST_POP3_ADDR: `127.0.0.1:${downPort}`,
     });
     const web = await buildWeb({ config });
     const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
     const status = Object.fromEntries(body.services.map((s) => [s.name, s.status]));
     expect(status.smtp).toBe("up");
     expect(status.echo).toBe("down");
-    expect(status.pop3).toBe("not served");
+    expect(status.pop3).toBe("down");
+    expect(status.https).toBe("not served");
     await web.close();
     listener.close();
   });

@@ -3,6 +3,7 @@ import { buildEchoApp, type EchoApp } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
 import { buildWeb, type WebService } from "../src/index.js";
@@ -12,7 +13,13 @@ const TOKEN = "switchboard-test-token-0123456789";
 export interface SwitchboardHost {
   readonly config: PorthostConfig;
   readonly url: string;
-  readonly ports: { readonly http: number; readonly smtp: number; readonly echo: number; readonly discard: number };
+  readonly ports: {
+    readonly http: number;
+    readonly smtp: number;
+    readonly pop3: number;
+    readonly echo: number;
+    readonly discard: number;
+  };
   /** Stops the web service and starts a new one on the same port: the page's stream drops and comes back. */
   restartWeb(pauseMs: number): Promise<void>;
   close(): Promise<void>;
@@ -37,7 +44,7 @@ function freePort(): Promise<number> {
 export async function startSwitchboardHost(options: { portOffset?: number } = {}): Promise<SwitchboardHost> {
   const offset = options.portOffset;
   const data = await tempDir("porthost-switchboard-");
-  // SMTP and echo report to the web service, which does not exist yet: they get a sink filled in later.
+  // SMTP, POP3 and echo report to the web service, which does not exist yet: they get a sink filled in later.
   const late: { sender?: EventSender } = {};
   const lateSink = { send: (event: ConnectionEvent) => late.sender?.send(event) };
   const base = loadConfig({ PORTHOST_DATA_DIR: data.dir });
@@ -50,6 +57,13 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     events: lateSink,
   });
   const [smtpEndpoint] = await smtp.listen();
+  const pop3: Pop3Service = buildPop3({
+    host: "127.0.0.1",
+    port: at(110),
+    maildir: maildirRoot(data.dir),
+    events: lateSink,
+  });
+  const [pop3Endpoint] = await pop3.listen();
   const echo: EchoApp = buildEchoApp({
     host: "127.0.0.1",
     echoPort: at(7),
@@ -63,6 +77,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
   const ports = {
     http: offset === undefined ? await freePort() : at(80),
     smtp: smtpEndpoint!.port,
+    pop3: pop3Endpoint!.port,
     echo: portOf("echo"),
     discard: portOf("discard"),
   };
@@ -73,6 +88,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     PORTHOST_EVENTS_TOKEN: TOKEN,
     PORTHOST_HTTP_PORT: String(ports.http),
     PORTHOST_SMTP_PORT: String(ports.smtp),
+    PORTHOST_POP3_PORT: String(ports.pop3),
     PORTHOST_ECHO_PORT: String(ports.echo),
     PORTHOST_DISCARD_PORT: String(ports.discard),
   });
@@ -91,7 +107,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
       await web.listen();
     },
     async close() {
-      await Promise.all([smtp.close(), echo.close()]);
+      await Promise.all([smtp.close(), pop3.close(), echo.close()]);
       await sender.close();
       await web.close();
       await data.remove();

@@ -88,7 +88,7 @@ describe("the switchboard page in Chromium", () => {
     page = await openPage(undefined, false);
     await expect.poll(() => page.locator("h1").textContent()).toBe("porthost");
     const sockets = await page.locator("#sockets").textContent();
-    for (const text of ["8080", "http", "8025", "smtp", "8007", "echo", "8009", "discard"]) {
+    for (const text of ["8080", "http", "8025", "smtp", "8110", "pop3", "8007", "echo", "8009", "discard"]) {
       expect(sockets).toContain(text);
     }
     for (const title of ["The host", "Live traffic", "Inbox", "Try it", "Port lookup", "Ports, explained"]) {
@@ -98,12 +98,12 @@ describe("the switchboard page in Chromium", () => {
 
   it("shows every service's live port and status, and explains the one selected", async () => {
     page = await openPage();
-    for (const name of ["http", "smtp", "echo", "discard"] as const) {
+    for (const name of ["http", "smtp", "pop3", "echo", "discard"] as const) {
       const socket = page.locator(`button.socket[data-service="${name}"]`);
       await expect.poll(() => socket.locator(".socket-port").textContent()).toBe(String(host.ports[name]));
       expect(await socket.getAttribute("data-status")).toBe("up");
     }
-    expect(await page.locator('button.socket[data-service="pop3"]').getAttribute("data-status")).toBe("not-served");
+    expect(await page.locator('button.socket[data-service="https"]').getAttribute("data-status")).toBe("not-served");
     await page.locator('button.socket[data-service="smtp"]').click();
     const detail = page.locator("#socket-detail");
     await detail.getByText("Simple Mail Transfer Protocol (SMTP) email delivery").waitFor();

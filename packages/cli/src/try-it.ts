@@ -18,6 +18,6 @@ export function tryIt(service: ResolvedService, transport: Transport = service.t
     case "discard":
       return `${nc}   (type; nothing comes back)`;
     case "pop3":
-      return nc;
+      return `curl pop3://${formatAddress({ host, port })}/1 -u you:anything   (or: ${nc})`;
   }
 }

@@ -23,6 +23,7 @@ describe("porthost start", () => {
       PORTHOST_SMTP_PORT: "0",
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
+      PORTHOST_POP3_PORT: "0",
     };
   });
   afterAll(() => remove());
@@ -33,10 +34,11 @@ describe("porthost start", () => {
       const first = await startPorthost(BIN, env);
       try {
         const tcp = Object.fromEntries(first.rows.filter((r) => r.transport === "tcp").map((r) => [r.service, r.port]));
-        expect(Object.keys(tcp)).toEqual(expect.arrayContaining(["http", "smtp", "echo"]));
+        expect(Object.keys(tcp)).toEqual(expect.arrayContaining(["http", "smtp", "echo", "pop3"]));
         const page = await fetch(`http://127.0.0.1:${first.port("http")}/`);
         expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
         expect(await connects(first.port("smtp"))).toBe(true);
+        expect(await connects(first.port("pop3"))).toBe(true);
 
         const taken = Object.fromEntries(
           first.rows.map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),
@@ -53,7 +55,7 @@ describe("porthost start", () => {
           );
         }
         expect(first.rows.map((r) => `${r.service}/${r.transport}`)).toEqual(
-          expect.arrayContaining(["echo/udp", "discard/tcp", "discard/udp"]),
+          expect.arrayContaining(["echo/udp", "discard/tcp", "discard/udp", "pop3/tcp"]),
         );
         expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
 

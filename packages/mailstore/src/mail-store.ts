@@ -15,6 +15,7 @@ import {
 } from "./maildir.js";
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
 import { messageFlags } from "./message-name.js";
+import { isAddressedTo } from "./recipients.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -51,6 +52,11 @@ export interface ListOptions {
   readonly cursor?: string;
   /** Case-insensitive text to find in From, To, Cc or Subject. */
   readonly query?: string;
+}
+
+export interface AllOptions {
+  /** Only the messages for this address (see isAddressedTo); unset: every message. */
+  readonly recipient?: string;
 }
 
 export interface MessagePage {
@@ -197,6 +203,23 @@ export class MailStore {
     const total = query === "" ? this.index.size : this.countMatches(query);
     const last = page.at(-1);
     return { messages: page, total, nextCursor: more && last ? last.id : null };
+  }
+
+  /**
+   * Every message, oldest first, as one snapshot: the order POP3 numbers a maildrop in.
+   * Messages deleted while it is being read are left out.
+   */
+  async all(options: AllOptions = {}): Promise<MessageSummary[]> {
+    await this.index.refresh();
+    await this.loadAllSummaries();
+    const messages: MessageSummary[] = [];
+    for (const entry of [...this.index.entries()]) {
+      const cached = this.summaries.get(entry.id);
+      if (!cached) continue;
+      const summary = { ...cached.summary, flags: messageFlags(entry.name) };
+      if (options.recipient === undefined || isAddressedTo(summary, options.recipient)) messages.push(summary);
+    }
+    return messages;
   }
 
   /** One message's summary, or undefined when there is no such message. */

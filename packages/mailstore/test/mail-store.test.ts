@@ -241,4 +241,22 @@ describe("MailStore", () => {
       expect(await store.delete(id)).toBe(false);
     }
   });
+  it("all(): every message oldest first, or only those for one recipient by envelope or, without one, by To/Cc", async () => {
+    const store = await openStore();
+    const a = await store.deliver(message("to bob"), { envelope: envelope(["Bob@Example.test"]) });
+    const b = await store.deliver(message("bcc carol", { to: "bob@example.test" }), {
+      envelope: envelope(["carol@example.test"]),
+    });
+    await writeFile(
+      path.join(root, "new", "1.M1P1Q1.foreign"),
+      `To: Bob <bob@example.test>${CRLF}Cc: dave@example.test${CRLF}Subject: foreign${CRLF}${CRLF}x${CRLF}`,
+    );
+    const all = await store.all();
+    expect(all.map((m) => m.subject)).toEqual(["foreign", "to bob", "bcc carol"]);
+    expect(all.map((m) => m.size)).toEqual([expect.any(Number), a.size, b.size]);
+    expect((await store.all({ recipient: "bob@example.test" })).map((m) => m.subject)).toEqual(["foreign", "to bob"]);
+    expect((await store.all({ recipient: "CAROL@example.test" })).map((m) => m.id)).toEqual([b.id]);
+    expect((await store.all({ recipient: "dave@example.test" })).map((m) => m.subject)).toEqual(["foreign"]);
+    expect(await store.all({ recipient: "nobody@example.test" })).toEqual([]);
+  });
 });

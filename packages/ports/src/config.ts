@@ -7,6 +7,7 @@ import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSetting
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
+import { loadPop3Settings, type Pop3Settings } from "./pop3-settings.js";
 
 /** Environment variables porthost reads; only this package reads `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -46,6 +47,8 @@ export interface PorthostConfig {
   readonly smtp: SmtpSettings;
   /** The mail store: retention. */
   readonly mail: MailSettings;
+  /** POP3 mailbox mode, logins, limits and STLS files. */
+  readonly pop3: Pop3Settings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -187,7 +190,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const events = readEventsSettings(env, cwd);
   const smtp = loadSmtpSettings(env, cwd);
   const mail = loadMailSettings(env);
-  return Object.freeze({ host, portOffset, dataDir, logLevel, services, http, echo, discard, events, smtp, mail });
+  const pop3 = loadPop3Settings(env, cwd);
+  return Object.freeze({
+    host,
+    portOffset,
+    dataDir,
+    logLevel,
+    services,
+    http,
+    echo,
+    discard,
+    events,
+    smtp,
+    mail,
+    pop3,
+  });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */

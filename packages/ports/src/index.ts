@@ -10,3 +10,4 @@ export * from "./http-settings.js";
 export * from "./echo-settings.js";
 export * from "./events-settings.js";
 export * from "./mail-settings.js";
+export * from "./pop3-settings.js";

@@ -70,7 +70,8 @@ export function parseSmtpUsers(variable: string, raw: string | undefined): SmtpU
   return users;
 }
 
-function readTlsFiles(env: Env, cwd: string): TlsFiles | undefined {
+/** `PORTHOST_TLS_CERT` and `PORTHOST_TLS_KEY`: both or neither. */
+export function readTlsFiles(env: Env, cwd: string): TlsFiles | undefined {
   const cert = envValue(env, "PORTHOST_TLS_CERT");
   const key = envValue(env, "PORTHOST_TLS_KEY");
   if (cert === undefined && key === undefined) return undefined;
@@ -78,7 +79,7 @@ function readTlsFiles(env: Env, cwd: string): TlsFiles | undefined {
     const missing = cert === undefined ? "PORTHOST_TLS_CERT" : "PORTHOST_TLS_KEY";
     throw new PortConfigError(
       "PORTHOST_ERR_BAD_VALUE",
-      `${missing} is not set: STARTTLS needs both PORTHOST_TLS_CERT and PORTHOST_TLS_KEY (PEM files)`,
+      `${missing} is not set: STARTTLS and STLS need both PORTHOST_TLS_CERT and PORTHOST_TLS_KEY (PEM files)`,
       missing,
     );
   }

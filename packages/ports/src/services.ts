@@ -62,7 +62,7 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     description: "Post Office Protocol version 3: mail out, read from the same Maildir",
     rfc: "RFC 1939",
     app: "pop3",
-    implemented: false,
+    implemented: true,
   },
   {
     name: "https",

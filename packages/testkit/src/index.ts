@@ -12,6 +12,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   curl: "curl",
   chromium: "chromium",
   python3: "python3",
+  mpop: "mpop",
   wrk: "wrk",
   "smtp-source": "postfix",
   nginx: "nginx-light",
@@ -45,3 +46,4 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 export * from "./porthost-process.js";
+export * from "./tls-fixture.js";

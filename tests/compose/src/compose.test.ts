@@ -208,7 +208,7 @@ describe("docker compose up", () => {
     }
   });
 
-  it("stores a mail sent to the SMTP port in the shared Maildir, readable through the web API", async () => {
+  it("stores a mail sent to the SMTP port in the shared Maildir, seen by web and pop3, readable through the web API", async () => {
     const token = `compose-${randomBytes(6).toString("hex")}`;
     const smtp = addressOf("smtp");
     const info = await sendMail(smtp, {
@@ -219,7 +219,7 @@ describe("docker compose up", () => {
     });
     expect(info.response).toMatch(/^250 /);
     const maildir = maildirRoot(DATA_DIR_IN_CONTAINER);
-    for (const app of apps.filter((a) => a === "smtp" || a === "web")) {
+    for (const app of apps.filter((a) => a === "smtp" || a === "web" || a === "pop3")) {
       const file = await eventually(`${app} sees the mail`, MAIL_STORED_TIMEOUT_MS, () =>
         nodeInside(app, FIND_MAIL_SCRIPT, maildir, token),
       );

@@ -19,6 +19,8 @@ function commandsFor(service: PortEntry, host: string): string[] {
       return [`printf 'hello\\n' | nc -q1 ${host} ${p}`, `echo 'one datagram' | nc -u -w1 ${host} ${p}`];
     case "discard":
       return [`nc ${host} ${p}   # type; nothing comes back`, `echo 'into the void' | nc -u -w1 ${host} ${p}`];
+    case "pop3":
+      return [`curl -s pop3://${h}:${p}/1 -u you:anything`, `nc -C ${host} ${p}   # then type: USER you, PASS x, LIST`];
     default:
       return [`nc -vz ${host} ${p}   # not served yet: expect "Connection refused"`];
   }

@@ -1,0 +1,54 @@
+import type { EventSink, Outcome } from "@porthost/events";
+import type { ConnectionFields } from "@porthost/log";
+import type { SessionTally } from "./pop3-session.js";
+
+export interface ClosedConnection {
+  readonly fields: ConnectionFields;
+  readonly startedAt: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly outcome: Outcome;
+  readonly detail: string;
+}
+
+/** How a session ended, in the closed set the switchboard colours by. */
+export function sessionOutcome(tally: SessionTally): Outcome {
+  if (tally.error !== undefined) return "error";
+  if (tally.endedBy === "idle") return "timeout";
+  if (tally.failedLogins > 0 && !tally.loggedIn) return "refused";
+  return "ok";
+}
+
+/** One line about a session: who logged in and what became of the mail. */
+export function sessionDetail(tally: SessionTally): string {
+  const parts = [
+    tally.loggedIn
+      ? `user ${tally.user ?? ""}`
+      : tally.failedLogins > 0
+        ? `login refused ${tally.failedLogins}x`
+        : "no login",
+  ];
+  if (tally.loggedIn) parts.push(`${tally.retrieved} retrieved`, `${tally.deleted} deleted`);
+  if (tally.tls) parts.push("TLS");
+  if (tally.endedBy) parts.push(tally.endedBy === "idle" ? "idle timeout" : "server stopping");
+  if (tally.error) parts.push(tally.error);
+  return parts.join(", ").slice(0, 200);
+}
+
+/** Reports one POP3 connection as a connection event; no sink (events off) costs nothing. */
+export function reportConnection(events: EventSink | undefined, connection: ClosedConnection): void {
+  if (!events) return;
+  events.send({
+    time: new Date(connection.startedAt).toISOString(),
+    service: "pop3",
+    transport: "tcp",
+    localPort: connection.fields.port,
+    remoteAddress: (connection.fields.remote ?? "0.0.0.0").replace(/^::ffff:/, ""),
+    remotePort: connection.fields.remotePort ?? 0,
+    bytesIn: connection.bytesIn,
+    bytesOut: connection.bytesOut,
+    durationMs: Math.round((Date.now() - connection.startedAt) * 1000) / 1000,
+    outcome: connection.outcome,
+    detail: connection.detail,
+  });
+}

@@ -1,0 +1,14 @@
+export {
+  buildPop3,
+  CLOSE_GRACE_MS,
+  DEFAULT_POP3_LIMITS,
+  type Pop3Limits,
+  type Pop3Options,
+  type Pop3Service,
+} from "./pop3-app.js";
+export { Pop3Error, pop3Errors, printable, type Pop3ErrorCode, type RespCode } from "./pop3-replies.js";
+export { apopDigest } from "./pop3-auth.js";
+export { encodeMessage, WireEncoder, type WireEncoderOptions } from "./wire-encoder.js";
+export { LineReader, type CommandInput } from "./line-reader.js";
+export { uidOf } from "./maildrop.js";
+export { SHARED_MAILDROP, type Pop3State } from "./pop3-session.js";

@@ -1,0 +1,65 @@
+import type { Env } from "./config.js";
+import { envValue, readChoice, readInteger } from "./env-values.js";
+import { PortConfigError } from "./errors.js";
+import { parseSmtpUsers, readTlsFiles, type SmtpUser, type TlsFiles } from "./mail-settings.js";
+
+/** `shared`: one catch-all maildrop, every message, any USER. `recipient`: USER is an address, its mail only. */
+export const POP3_MAILBOX_MODES = ["shared", "recipient"] as const;
+export type Pop3MailboxMode = (typeof POP3_MAILBOX_MODES)[number];
+
+export const DEFAULT_POP3_MAILBOX: Pop3MailboxMode = "shared";
+/** POP3 sessions at once; one more gets -ERR and is closed. */
+export const DEFAULT_POP3_MAX_CONNECTIONS = 100;
+/** RFC 1939 asks that an autologout timer be at least 10 minutes. */
+export const DEFAULT_POP3_IDLE_TIMEOUT_MS = 600_000; // 10 min
+/** Longest command line; RFC 2449 raises POP3's limit to 255 octets, an address can be 254 alone. */
+export const DEFAULT_POP3_MAX_LINE_BYTES = 1024;
+
+/** A login POP3 accepts: USER and PASS, or APOP with the same password. */
+export type Pop3User = SmtpUser;
+
+export interface Pop3Settings {
+  readonly mailbox: Pop3MailboxMode;
+  /** The only logins accepted; empty means any user name and password pass. */
+  readonly users: readonly Pop3User[];
+  readonly maxConnections: number;
+  /** Silence before a session is closed (nothing is deleted then). */
+  readonly idleTimeoutMs: number;
+  readonly maxLineBytes: number;
+  /** STLS is offered only when both files are set (PORTHOST_TLS_CERT, PORTHOST_TLS_KEY, shared with SMTP). */
+  readonly tls: TlsFiles | undefined;
+}
+
+/** POP3 settings from `PORTHOST_POP3_*`; a bad value throws one line naming the variable. */
+export function loadPop3Settings(env: Env, cwd: string): Pop3Settings {
+  const mailbox = readChoice(env, "PORTHOST_POP3_MAILBOX", DEFAULT_POP3_MAILBOX, POP3_MAILBOX_MODES);
+  const users = parseSmtpUsers("PORTHOST_POP3_USERS", envValue(env, "PORTHOST_POP3_USERS"));
+  const notAddress = users.find((user) => !/^[^@\s]+@[^@\s]+$/.test(user.username));
+  if (mailbox === "recipient" && notAddress) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_VALUE",
+      `PORTHOST_POP3_USERS has user ${JSON.stringify(notAddress.username)}, but PORTHOST_POP3_MAILBOX=recipient needs addresses (bob@example.test:secret)`,
+      "PORTHOST_POP3_USERS",
+    );
+  }
+  return Object.freeze({
+    mailbox,
+    users: Object.freeze(users),
+    maxConnections: readInteger(env, "PORTHOST_POP3_MAX_CONNECTIONS", DEFAULT_POP3_MAX_CONNECTIONS, {
+      min: 1,
+      max: 100_000,
+      unit: "connections",
+    }),
+    idleTimeoutMs: readInteger(env, "PORTHOST_POP3_IDLE_TIMEOUT_MS", DEFAULT_POP3_IDLE_TIMEOUT_MS, {
+      min: 100,
+      max: 86_400_000,
+      unit: "ms",
+    }),
+    maxLineBytes: readInteger(env, "PORTHOST_POP3_MAX_LINE_BYTES", DEFAULT_POP3_MAX_LINE_BYTES, {
+      min: 255,
+      max: 65_536,
+      unit: "bytes",
+    }),
+    tls: readTlsFiles(env, cwd),
+  });
+}
