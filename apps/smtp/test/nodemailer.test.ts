@@ -97,7 +97,7 @@ describe("SMTP with nodemailer", () => {
     expect(page.messages.map((m) => m.subject).sort()).toEqual(
       Array.from({ length: 30 }, (_, i) => `pooled ${i}`).sort(),
     );
-  });
+  }, 30_000); // 30 durable deliveries: on a loaded 2-core machine they took more than the default 5 s
 
   it("accepts any credentials by default and only configured ones when set", async () => {
     running = await startSmtp();
