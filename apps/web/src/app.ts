@@ -134,6 +134,10 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
       await app.ready();
       return [await listenTcp(app.server, target)];
     },
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      // fastify closes a server of its serverFactory only when fastify itself listened; listenTcp did here.
+      if (app.server.listening) await new Promise<void>((resolve) => app.server.close(() => resolve()));
+    },
   };
 }

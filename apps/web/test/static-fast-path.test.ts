@@ -116,3 +116,21 @@ describe("the static fast path, over a real socket", () => {
       .toBe("second version");
   });
 });
+
+describe("closing the web service", () => {
+  it("frees its port, so a new one can listen there at once (a restart)", async () => {
+    const config = testConfig();
+    const first = await buildWeb({ config, publicDir: root, port: 0 });
+    const [endpoint] = await first.listen();
+    const stream = await fetch(`http://127.0.0.1:${endpoint!.port}/api/events/stream`);
+    expect(stream.status).toBe(200);
+    await first.close();
+    const second = await buildWeb({ config, publicDir: root, port: endpoint!.port });
+    try {
+      expect((await second.listen())[0]!.port).toBe(endpoint!.port);
+      expect((await fetch(`http://127.0.0.1:${endpoint!.port}/index.html`)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+});
