@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVICES } from "@porthost/ports";
+import { environmentWith, SERVICES } from "@porthost/ports";
 import { tempDir } from "@porthost/testkit";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -55,11 +55,10 @@ describe("npm run dev", () => {
     dev = spawn("npm", ["run", "dev"], {
       cwd: REPO_ROOT,
       // A data directory relative to the root: the script must make it one place for every app.
-      env: {
-        ...process.env,
+      env: environmentWith({
         PORTHOST_PORT_OFFSET: String(offset),
         PORTHOST_DATA_DIR: path.relative(REPO_ROOT, temp.dir),
-      },
+      }),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { environmentWith } from "@porthost/ports";
 import { requireTool, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
 
 const run = promisify(execFile);
@@ -73,7 +74,7 @@ describe("npm start, as the README gives it", () => {
   it("refuses a bad setting with one line naming the variable, and exits non-zero", async () => {
     const result = await run("npm", ["start", "--silent"], {
       cwd: fileURLToPath(new URL("../../", import.meta.url)),
-      env: { ...process.env, PORTHOST_SMTP_PORT: "abc" },
+      env: environmentWith({ PORTHOST_SMTP_PORT: "abc" }),
     }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,

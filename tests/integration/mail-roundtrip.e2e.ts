@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnvironment } from "@porthost/ports";
 import { requireTool, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
 
 const run = promisify(execFile);
@@ -75,7 +76,7 @@ describe("mail in on the SMTP port, out on the POP3 port, with outside clients",
         "--text",
         "one port in",
       ],
-      { env: { PATH: process.env.PATH ?? "", PORTHOST_SMTP_PORT: String(porthost.port("smtp")) } },
+      { env: cleanEnvironment({ PORTHOST_SMTP_PORT: String(porthost.port("smtp")) }) },
     );
     ids.push(/queued as ([^\s"]+)/.exec(sent.stdout)![1]!);
     const transport = nodemailer.createTransport({ host: "127.0.0.1", port: porthost.port("smtp"), ignoreTLS: true });

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cleanEnvironment } from "@porthost/ports";
 
 const SMTP_MAIN = fileURLToPath(new URL("../../../apps/smtp/dist/main.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./bare-smtp-server.mjs", import.meta.url));
@@ -82,17 +83,21 @@ export interface PorthostSettings {
 /** porthost's SMTP service as `npm start` runs it: its own process, default settings otherwise. */
 export async function startPorthost(settings: PorthostSettings): Promise<RunningTarget> {
   const port = await freePort();
-  return launch("porthost", [SMTP_MAIN], port, {
-    PATH: process.env.PATH,
-    PORTHOST_HOST: "127.0.0.1",
-    PORTHOST_PORT_OFFSET: "28000",
-    PORTHOST_SMTP_PORT: String(port),
-    PORTHOST_DATA_DIR: settings.dataDir,
-    PORTHOST_MAIL_MAX: String(settings.mailMax ?? 10_000_000),
-    ...(settings.greetingDelayMs === undefined
-      ? {}
-      : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
-  });
+  return launch(
+    "porthost",
+    [SMTP_MAIN],
+    port,
+    cleanEnvironment({
+      PORTHOST_HOST: "127.0.0.1",
+      PORTHOST_PORT_OFFSET: "28000",
+      PORTHOST_SMTP_PORT: String(port),
+      PORTHOST_DATA_DIR: settings.dataDir,
+      PORTHOST_MAIL_MAX: String(settings.mailMax ?? 10_000_000),
+      ...(settings.greetingDelayMs === undefined
+        ? {}
+        : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
+    }),
+  );
 }
 
 /** MailDev storing every message as a file in `mailDir`, web UI off. */
@@ -102,13 +107,13 @@ export async function startMaildev(mailDir: string): Promise<RunningTarget> {
     "maildev",
     [MAILDEV, "--smtp", String(port), "--ip", "127.0.0.1", "--disable-web", "--mail-directory", mailDir, "--silent"],
     port,
-    { PATH: process.env.PATH },
+    cleanEnvironment(),
   );
 }
 
 export async function startBare(): Promise<RunningTarget> {
   const port = await freePort();
-  return launch("bare smtp-server", [BARE, String(port)], port, { PATH: process.env.PATH });
+  return launch("bare smtp-server", [BARE, String(port)], port, cleanEnvironment());
 }
 
 /** Resident set size of a process, in MiB, from /proc. */

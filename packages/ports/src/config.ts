@@ -217,6 +217,11 @@ export function formatAddress(address: Address): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
+/** A child's environment with nothing inherited but PATH: a test's or benchmark's clean start. */
+export function cleanEnvironment(variables: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", ...variables };
+}
+
 /** This process's environment with some variables set: what a supervisor hands its children. */
 export function environmentWith(overrides: Readonly<Record<string, string>>): Record<string, string | undefined> {
   return { ...process.env, ...overrides };

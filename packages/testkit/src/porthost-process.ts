@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { cleanEnvironment } from "@porthost/ports";
 
 export const START_TIMEOUT_MS = 20_000; // 20 s: several node processes on a busy 2-core machine
 
@@ -50,7 +51,7 @@ export interface RunningPorthost {
 /** Runs `porthost start` (the CLI at binPath) and waits for its table. */
 export async function startPorthost(binPath: string, env: Record<string, string>): Promise<RunningPorthost> {
   const child = spawn(process.execPath, [binPath, "start"], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: cleanEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
