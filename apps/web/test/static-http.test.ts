@@ -103,6 +103,18 @@ describe("ranges", () => {
     expect(whole.rawPayload.length).toBe(big.length);
     expect(whole.headers["content-length"]).toBe(String(big.length));
   });
+
+  it("HEAD of a large file and of a range: the GET's headers, no body", async () => {
+    const head = await web.app.inject({ method: "HEAD", url: "/big.txt" });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers["content-length"]).toBe(String(big.length));
+    expect(head.rawPayload.length).toBe(0);
+    const ranged = await web.app.inject({ method: "HEAD", url: "/big.txt", headers: { range: "bytes=0-9" } });
+    expect(ranged.statusCode).toBe(206);
+    expect(ranged.headers["content-range"]).toBe(`bytes 0-9/${big.length}`);
+    expect(ranged.headers["content-length"]).toBe("10");
+    expect(ranged.rawPayload.length).toBe(0);
+  });
 });
 
 describe("compression", () => {

@@ -59,11 +59,14 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): F
       "content-range": `bytes ${range.start}-${range.end}/${file.size}`,
       "content-length": String(range.end - range.start + 1),
     });
+    if (request.method === "HEAD") return reply.send();
     if (file.identity) return reply.send(file.identity.body.subarray(range.start, range.end + 1));
     return reply.send(createReadStream(file.file, { start: range.start, end: range.end }));
   }
 
   reply.headers(headers);
+  // HEAD: the headers only (fastify keeps their content-length); a big file is not even opened.
+  if (request.method === "HEAD") return reply.send();
   return reply.send(chosen ? chosen.body : createReadStream(file.file));
 }
 

@@ -1,0 +1,88 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { environmentWith } from "@porthost/ports";
+import { tempDir } from "@porthost/testkit";
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BUILD_TIMEOUT_MS = 240_000; // 4 min: turbo builds every package the command needs, vite the page
+const BUILDING = "porthost: building the command first (once; it takes about a minute)...";
+
+/** `npx porthost ...` in a directory, with its exit code, stdout and stderr. */
+async function npxPorthost(cwd: string, args: readonly string[]) {
+  return run("npx", ["--no-install", "porthost", ...args], {
+    cwd,
+    env: environmentWith({ npm_config_update_notifier: "false" }),
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+/**
+ * A checkout just after `npm ci`: this working tree with node_modules (its workspace links are
+ * relative, so they point into the copy) but without any package's build output.
+ */
+async function unbuiltCopy(dir: string): Promise<void> {
+  const excludes = [
+    "./.git",
+    "./data",
+    ".turbo",
+    ...["packages", "apps", "tests", "bench"].map((d) => `./${d}/*/dist`),
+  ];
+  await run("sh", [
+    "-c",
+    `tar -C "$1" ${excludes.map((e) => `--exclude='${e}'`).join(" ")} -cf - . | tar -C "$2" -xf -`,
+    "copy",
+    REPO_ROOT,
+    dir,
+  ]);
+}
+
+describe("npx porthost right after npm ci, before any build", () => {
+  let checkout: string;
+  let remove: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir: checkout, remove } = await tempDir("porthost-first-run-"));
+    await unbuiltCopy(checkout);
+    expect(existsSync(path.join(checkout, "packages/cli/dist"))).toBe(false);
+  }, BUILD_TIMEOUT_MS);
+  afterAll(async () => {
+    await remove?.();
+  });
+
+  it(
+    "builds itself once, says so on stderr only, and answers",
+    async () => {
+      const first = await npxPorthost(checkout, ["whois", "443"]);
+      expect(first.stderr.trim()).toBe(BUILDING);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^443: system \(well-known\) ports, 0-1023\n\s+well-known: https \(tcp\)/);
+
+      const second = await npxPorthost(checkout, ["ports", "--json"]);
+      expect(second.stderr).toBe("");
+      expect(second.code).toBe(0);
+      const table = JSON.parse(second.stdout) as { service: string }[];
+      expect(table.map((row) => row.service)).toContain("smtp");
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
+    "builds a package the command imports that went missing, and runs the command in a fresh process",
+    async () => {
+      await rm(path.join(checkout, "packages/ports/dist"), { recursive: true, force: true });
+      const result = await npxPorthost(checkout, ["whois", "smtp", "--json"]);
+      expect(result.stderr.trim()).toBe(BUILDING);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ name: "smtp", porthost: { wellKnownPort: 25 } });
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
