@@ -3,6 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
 import { BIN, runCli } from "./run-cli.js";
 
+/** The services whose connections the web service has heard of, polled until `service` is among them. */
+async function heardOf(httpPort: number, service: string): Promise<string[]> {
+  const deadline = Date.now() + EVENTS_WAIT_MS;
+  for (;;) {
+    const body = (await (await fetch(`http://127.0.0.1:${httpPort}/api/events`)).json()) as {
+      events: { service: string }[];
+    };
+    const services = [...new Set(body.events.map((e) => e.service))];
+    if (services.includes(service) || Date.now() > deadline) return services;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+const EVENTS_WAIT_MS = 5_000; // 5 s: senders batch events for a moment before they post them
+
 function connects(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
@@ -39,6 +53,8 @@ describe("porthost start", () => {
         expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
         expect(await connects(first.port("smtp"))).toBe(true);
         expect(await connects(first.port("pop3"))).toBe(true);
+        // Every port was 0, so the kernel chose the web's: the others must report to that one.
+        expect(await heardOf(first.port("http"), "smtp")).toContain("smtp");
 
         const taken = Object.fromEntries(
           first.rows.map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),

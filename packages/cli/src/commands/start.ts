@@ -3,7 +3,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   environmentWith,
+  addrVariable,
   EVENTS_TOKEN_VARIABLE,
+  formatAddress,
   newEventsToken,
   rangeClass,
   settleEventsToken,
@@ -93,6 +95,17 @@ async function stopAll(procs: readonly AppProcess[]): Promise<void> {
 }
 
 /**
+ * With PORTHOST_HTTP_PORT=0 the kernel picks the web service's port, so the others are told
+ * where it really is (`PORTHOST_HTTP_ADDR`) or their connection events would go to port 0.
+ */
+function webAddressOnceBound(config: PorthostConfig, outcome: AppMessage | undefined): Record<string, string> {
+  const http = config.services.http;
+  const bound = outcome?.type === "ready" ? outcome.endpoints.find((e) => e.service === "http") : undefined;
+  if (http.addr.port !== 0 || !bound) return {};
+  return { [addrVariable("http")]: formatAddress({ host: http.addr.host, port: bound.port }) };
+}
+
+/**
  * `porthost start`: runs every app as its own process, prints the port table once all
  * listen, and stops them all on Ctrl-C. If any app cannot start, every reason is printed
  * (each taken port by service name) and the exit code is non-zero.
@@ -100,13 +113,14 @@ async function stopAll(procs: readonly AppProcess[]): Promise<void> {
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
   // The apps prove their events to the web service with a shared secret; one per run unless set.
   const token = settleEventsToken(config.events, { create: true }).token ?? newEventsToken();
-  const env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
+  let env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
   // The web service first: the others report their connections to it from their first one.
   const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
   const procs: AppProcess[] = [];
   if (first) {
     procs.push(startApp(first, jsonLogs, env));
     await settled(procs[0]!);
+    env = { ...env, ...webAddressOnceBound(config, procs[0]!.outcome) };
   }
   procs.push(...rest.map((app) => startApp(app, jsonLogs, env)));
   await Promise.all(procs.map(settled));
