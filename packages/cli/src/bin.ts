@@ -5,6 +5,7 @@ import { CliError, usageError } from "./cli-error.js";
 import { echoCommand } from "./commands/echo.js";
 import { mailCommand } from "./commands/mail.js";
 import { portsCommand } from "./commands/ports.js";
+import { scanCommand } from "./commands/scan.js";
 import { sendCommand } from "./commands/send.js";
 import { startCommand } from "./commands/start.js";
 import { whoisCommand } from "./commands/whois.js";
@@ -24,6 +25,10 @@ Commands:
   echo <text> [--udp] [--json]
                              a TCP (or UDP) round trip to the echo service, showing
                              both ports
+  scan [host] [--ports <list>] [--timeout <ms>] [--json]
+                             a TCP connect scan (like nmap -sT) of host (default
+                             porthost's) over ports 1-1024 and porthost's own, or
+                             --ports like 22,25,8000-8200; names each open port
   mail [list] [--search <text>] [--limit <n>] [--cursor <id>] [--json]
                              the mail porthost stored, newest first
   mail show <id|latest> [--json]
@@ -62,6 +67,8 @@ async function run(argv: readonly string[]): Promise<number> {
         limit: { type: "string" },
         cursor: { type: "string" },
         all: { type: "boolean" },
+        ports: { type: "string" },
+        timeout: { type: "string" },
       },
     });
   } catch (error) {
@@ -91,6 +98,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return print(await sendCommand(values, config, json));
     case "echo":
       return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
+    case "scan":
+      return print(await scanCommand(rest, values, config, json));
     case "mail": {
       const output = await mailCommand(rest, values, config, json);
       if ("bytes" in output) {

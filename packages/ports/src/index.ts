@@ -11,3 +11,4 @@ export * from "./echo-settings.js";
 export * from "./events-settings.js";
 export * from "./mail-settings.js";
 export * from "./pop3-settings.js";
+export * from "./port-list.js";

@@ -1,4 +1,4 @@
-import net from "node:net";
+import { probeTcpPort } from "@porthost/clients";
 import type { Address } from "@porthost/ports";
 
 export type PortStatus = "up" | "down";
@@ -9,17 +9,8 @@ export const PROBE_TIMEOUT_MS = 500; // 0.5 s
 export const PROBE_CACHE_MS = 2_000; // 2 s
 
 /** Whether something accepts a TCP connection at the address (a handshake, then an immediate close). */
-export function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promise<PortStatus> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address.host, port: address.port });
-    const done = (status: PortStatus): void => {
-      socket.destroy();
-      resolve(status);
-    };
-    socket.setTimeout(timeoutMs, () => done("down"));
-    socket.once("connect", () => done("up"));
-    socket.once("error", () => done("down"));
-  });
+export async function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promise<PortStatus> {
+  return (await probeTcpPort(address.host, address.port, timeoutMs)).state === "open" ? "up" : "down";
 }
 
 /** Probes shared for PROBE_CACHE_MS per address. */
