@@ -45,7 +45,9 @@ Options:
 
 Settings come from the environment: PORTHOST_HOST, PORTHOST_PORT_OFFSET,
 PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL,
-PORTHOST_SMTP_* (limits, users), PORTHOST_TLS_CERT/KEY, PORTHOST_MAIL_MAX.
+PORTHOST_TLS_CERT/KEY, PORTHOST_MAIL_MAX, and each service's limits and accounts:
+PORTHOST_HTTP_*, PORTHOST_SMTP_*, PORTHOST_ECHO_*, PORTHOST_DISCARD_*, PORTHOST_POP3_*,
+PORTHOST_EVENTS_TOKEN(_FILE). The README's Configuration table lists them all.
 `;
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -112,6 +114,13 @@ async function run(argv: readonly string[]): Promise<number> {
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }
 }
+
+// `porthost ... | head`: once the reader is gone there is nobody to tell; end quietly, as cat does
+// (the apps of `start` notice their supervisor is gone and stop themselves).
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
 
 try {
   process.exitCode = await run(process.argv.slice(2));

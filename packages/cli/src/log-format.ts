@@ -46,6 +46,7 @@ export function formatLogLine(line: string): string {
   const parts = [time, service];
   if (level !== "info") parts.push(level);
   if (entry.remote !== undefined) parts.push(`${hostPort(entry.remote, entry.remotePort)} -> :${String(entry.port)}`);
+  else if (entry.port !== undefined) parts.push(`:${String(entry.port)}`);
   parts.push(String(entry.msg ?? ""));
   for (const [k, v] of Object.entries(entry)) {
     if (!SHOWN_ELSEWHERE.has(k) && v !== undefined) parts.push(`${k}=${value(v)}`);

@@ -1,7 +1,11 @@
-import { formatAddress, type ResolvedService, type Transport } from "@porthost/ports";
+import { formatAddress, type PorthostConfig, type ResolvedService, type Transport } from "@porthost/ports";
 
 /** A URL or a command a newcomer can copy to try a service at its address, over one transport. */
-export function tryIt(service: ResolvedService, transport: Transport = service.transports[0] ?? "tcp"): string {
+export function tryIt(
+  config: PorthostConfig,
+  service: ResolvedService,
+  transport: Transport = service.transports[0] ?? "tcp",
+): string {
   const { host, port } = service.addr;
   const nc = transport === "udp" ? `nc -u ${host} ${port}` : `nc ${host} ${port}`;
   switch (service.name) {
@@ -18,6 +22,7 @@ export function tryIt(service: ResolvedService, transport: Transport = service.t
     case "discard":
       return `${nc}   (type; nothing comes back)`;
     case "pop3":
-      return `curl pop3://${formatAddress({ host, port })}/1 -u you:anything   (or: ${nc})`;
+      // One maildrop per recipient: the user name is the address the mail was sent to.
+      return `curl pop3://${formatAddress({ host, port })}/1 -u ${config.pop3.mailbox === "recipient" ? "you@example.test" : "you"}:anything   (or: ${nc})`;
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -42,6 +42,22 @@ afterAll(async () => {
   await removeDir();
 });
 
+describe("porthost mail where no Maildir is", () => {
+  it("says where it looked, and creates nothing", async () => {
+    const { dir, remove } = await tempDir("porthost-cli-nomail-");
+    try {
+      const here = { ...env, PORTHOST_DATA_DIR: path.join(dir, "data") };
+      const list = await run(process.execPath, [BIN, "mail"], { env: here, encoding: "utf8" });
+      expect(list.stdout).toContain(`no mail yet in ${path.join(dir, "data", "Maildir")}`);
+      const show = await run(process.execPath, [BIN, "mail", "show", "latest"], { env: here }).catch((e: unknown) => e);
+      expect(show).toMatchObject({ code: 1 });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await remove();
+    }
+  });
+});
+
 describe("porthost mail", () => {
   it("lists, shows, prints raw and attachments, and deletes what porthost send stored", async () => {
     expect((await porthost("mail")).stdout).toContain("no mail yet");
@@ -57,6 +73,9 @@ describe("porthost mail", () => {
     const page = JSON.parse((await porthost("mail", "list", "--search", "zoë", "--json")).stdout);
     expect(page.total).toBe(1);
     const id: string = page.messages[0].id;
+    expect((await porthost("mail", "--search", "invoice")).stdout.trim()).toBe(
+      'no message matches "invoice" (in from, to and subject)',
+    );
 
     const show = await porthost("mail", "show", id);
     expect(show.stdout).toContain("subject:  Welcome Zoë");

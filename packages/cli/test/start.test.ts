@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
@@ -15,6 +16,35 @@ async function heardOf(httpPort: number, service: string): Promise<string[]> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+/** The processes whose parent is `pid`, read from /proc (their state too: a zombie has exited). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return Number(stat(Number(name))[3]) === pid;
+      } catch {
+        return false; // gone while we looked
+      }
+    })
+    .map(Number);
+}
+
+/** /proc/<pid>/stat's fields after the command name: [_, _, state, ppid, ...] with state at 2. */
+function stat(pid: number): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return ["", "", ...text.slice(text.lastIndexOf(")") + 2).split(" ")];
+}
+
+function running(pid: number): boolean {
+  try {
+    return stat(pid)[2] !== "Z";
+  } catch {
+    return false;
+  }
+}
+const ORPHAN_EXIT_MS = 10_000; // 10 s: each app's own stop deadline is 5 s
+
 const EVENTS_WAIT_MS = 5_000; // 5 s: senders batch events for a moment before they post them
 
 function connects(port: number): Promise<boolean> {
@@ -82,6 +112,22 @@ describe("porthost start", () => {
       }
     },
     START_TIMEOUT_MS * 2,
+  );
+
+  it(
+    "every app stops by itself when the supervisor is killed (nobody reads its log any more)",
+    async () => {
+      const porthost = await startPorthost(BIN, env);
+      const apps = childrenOf(porthost.process.pid!);
+      expect(apps).toHaveLength(4);
+      porthost.process.kill("SIGKILL");
+      const deadline = Date.now() + ORPHAN_EXIT_MS;
+      while (apps.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      const left = apps.filter(running);
+      for (const pid of left) process.kill(pid, "SIGKILL");
+      expect(left).toEqual([]);
+    },
+    START_TIMEOUT_MS + ORPHAN_EXIT_MS + 5_000,
   );
 
   it("exits 2 with one line naming a bad variable, before starting anything", async () => {

@@ -1,6 +1,8 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { lineWriter } from "./line-writer.js";
 
 export type { Logger } from "pino";
+export { lineWriter, type LineWriter } from "./line-writer.js";
 
 export interface LoggerOptions {
   /** The app or service the lines come from (`web`, `smtp`, `echo`). */
@@ -18,9 +20,8 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    // Asynchronous stdout: lines written while a write is pending go out together, so a busy
-    // service is not held up by its own log, and an idle one still prints each line at once.
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    // stdout, a write per event-loop turn; safe when the reader is slow or gone (line-writer.ts).
+    options.destination ?? lineWriter(1),
   );
 }
 

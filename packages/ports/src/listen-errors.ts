@@ -19,7 +19,7 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 /**
- * Turns a failed listen (EADDRINUSE, EACCES, EADDRNOTAVAIL) into a PortConfigError whose
+ * Turns a failed listen (EADDRINUSE, EACCES, EADDRNOTAVAIL, a host name that does not resolve) into a PortConfigError whose
  * message names the port, the service and the fix. Other errors are returned unchanged.
  */
 export function explainListenError(error: unknown, target: ListenTarget): unknown {
@@ -44,6 +44,14 @@ export function explainListenError(error: unknown, target: ListenTarget): unknow
       return new PortConfigError(
         "PORTHOST_ERR_ADDR_NOT_AVAILABLE",
         `address ${host} for ${service} is not on this machine: set PORTHOST_HOST to one of its addresses (127.0.0.1, 0.0.0.0, ::1)`,
+        "PORTHOST_HOST",
+      );
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_NONAME":
+      return new PortConfigError(
+        "PORTHOST_ERR_ADDR_NOT_AVAILABLE",
+        `PORTHOST_HOST=${host} (where ${service} listens) is a name that does not resolve here: set PORTHOST_HOST to an address of this machine (127.0.0.1, 0.0.0.0, ::1)`,
         "PORTHOST_HOST",
       );
     default:

@@ -43,6 +43,20 @@ describe("explainListenError", () => {
     expect(isPortConfigError(explained) && explained.variable).toBe("PORTHOST_HOST");
   });
 
+  it.each(["ENOTFOUND", "EAI_AGAIN"])("names PORTHOST_HOST when its host name does not resolve (%s)", (code) => {
+    const raw = Object.assign(new Error(`getaddrinfo ${code} nonsense.invalid`), { code });
+    const explained = explainListenError(raw, {
+      service: "smtp",
+      transport: "tcp",
+      host: "nonsense.invalid",
+      port: 8025,
+    });
+    expect(isPortConfigError(explained) && explained.variable).toBe("PORTHOST_HOST");
+    expect((explained as Error).message).toBe(
+      "PORTHOST_HOST=nonsense.invalid (where smtp listens) is a name that does not resolve here: set PORTHOST_HOST to an address of this machine (127.0.0.1, 0.0.0.0, ::1)",
+    );
+  });
+
   it("passes other errors through unchanged", () => {
     const raw = new Error("something else");
     expect(explainListenError(raw, { service: "echo", transport: "tcp", host: "127.0.0.1", port: 7 })).toBe(raw);

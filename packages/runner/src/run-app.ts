@@ -20,8 +20,10 @@ export const EXIT_FAILED = 1;
 
 /** Reports to the supervisor when there is one; otherwise a failure is one line on stderr. */
 function tell(message: AppMessage): void {
-  if (process.send) process.send(message);
-  else if (message.type === "failed") {
+  // Started by a supervisor that has gone already (its output closed early): nobody to tell.
+  if (process.send) {
+    if (process.connected) process.send(message);
+  } else if (message.type === "failed") {
     for (const line of message.message.split("\n")) process.stderr.write(`porthost ${message.app}: ${line}\n`);
   }
 }
@@ -93,6 +95,7 @@ export async function runApp(app: AppName, start: StartApp): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  // A supervisor that dies must not leave its apps running.
+  // A supervisor that dies must not leave its apps running, even one gone before this was set up.
   process.on("disconnect", () => stop("supervisor gone"));
+  if (process.send && !process.connected) stop("supervisor gone");
 }

@@ -12,8 +12,8 @@ export function findComposeCli(override: string | undefined): string[] {
   throw new Error(
     override
       ? `PORTHOST_COMPOSE=${JSON.stringify(override)} does not run (\`${override} version\` failed)`
-      : "test:compose needs the Compose CLI (`docker compose` or `docker-compose`) and a Docker-compatible engine; " +
-          'where none runs: eval "$(../shared/tools/container-engine.sh up)" (see .ci/run)',
+      : "test:compose needs the Compose CLI (`docker compose` or `docker-compose`) and a Docker-compatible engine " +
+          "(Docker, or podman serving its Docker API with DOCKER_HOST set; .ci/run shows one way to set that up)",
   );
 }
 

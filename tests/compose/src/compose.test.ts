@@ -132,7 +132,7 @@ beforeAll(async () => {
 
   const version = await dockerGet<EngineVersion>(engine, "/version").catch((error: Error) => {
     throw new Error(
-      `no container engine answers (${error.message}); on a machine without Docker run: eval "$(../shared/tools/container-engine.sh up)"`,
+      `no container engine answers (${error.message}): start Docker, or point DOCKER_HOST at a Docker-compatible API such as podman's (.ci/run shows one way)`,
     );
   });
   console.log(`engine ${isPodman(version) ? "podman" : "docker"} ${version.Version}, compose CLI: ${cli.join(" ")}`);

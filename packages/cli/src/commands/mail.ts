@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { maildirRoot, MailStore, type MessageSummary, type ParsedMessage } from "@porthost/mailstore";
 import type { PorthostConfig } from "@porthost/ports";
 import { failure, usageError } from "../cli-error.js";
@@ -19,9 +20,21 @@ function shorten(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-function listText(messages: readonly MessageSummary[], total: number, next: string | null): string {
-  if (messages.length === 0)
-    return total === 0 ? "no mail yet: send some with porthost send --to you@example.test" : "";
+/** Where the mail is read from: a relative PORTHOST_DATA_DIR depends on the directory you are in. */
+function noMailYet(root: string): string {
+  return `no mail yet in ${root}: send some with porthost send --to you@example.test (or set PORTHOST_DATA_DIR to where porthost keeps it)`;
+}
+
+function listText(
+  messages: readonly MessageSummary[],
+  total: number,
+  next: string | null,
+  search: string | undefined,
+  root: string,
+): string {
+  if (messages.length === 0 && total === 0)
+    return search ? `no message matches ${JSON.stringify(search)} (in from, to and subject)` : noMailYet(root);
+  if (messages.length === 0) return "";
   const rows = messages.map((m) => [
     m.id,
     m.receivedAt.slice(0, 19).replace("T", " "),
@@ -79,7 +92,15 @@ export async function mailCommand(
   json: boolean,
 ): Promise<MailOutput> {
   const [action = "list", id, extra] = rest;
-  const store = await MailStore.open(maildirRoot(config.dataDir), { watch: false });
+  const root = maildirRoot(config.dataDir);
+  // Reading never creates a Maildir (in whatever directory the command was run from).
+  if (!existsSync(root)) {
+    if (action === "list")
+      return { text: json ? JSON.stringify({ messages: [], total: 0, nextCursor: null }, null, 2) : noMailYet(root) };
+    if (action !== "delete" || !args.all) throw failure(noMailYet(root));
+    return { text: json ? JSON.stringify({ deleted: 0 }) : "deleted 0 messages" };
+  }
+  const store = await MailStore.open(root, { watch: false });
   try {
     switch (action) {
       case "list": {
@@ -88,7 +109,11 @@ export async function mailCommand(
           throw usageError("--limit takes a whole number from 1");
         }
         const page = await store.list({ query: args.search, limit, cursor: args.cursor });
-        return { text: json ? JSON.stringify(page, null, 2) : listText(page.messages, page.total, page.nextCursor) };
+        return {
+          text: json
+            ? JSON.stringify(page, null, 2)
+            : listText(page.messages, page.total, page.nextCursor, args.search, root),
+        };
       }
       case "show": {
         const resolved = await resolveId(store, id);

@@ -37,7 +37,7 @@ export function portsCommand(config: PorthostConfig, json: boolean): string {
       String(s.wellKnownPort),
       String(s.port),
       rangeClass(s.port),
-      s.implemented ? tryIt(s, transport) : "(not served yet)",
+      s.implemented ? tryIt(config, s, transport) : "(not served yet)",
     ]),
   );
   const header = `porthost binds ${config.host}; each port is its well-known number + ${config.portOffset} (PORTHOST_PORT_OFFSET).`;

@@ -14,6 +14,7 @@ import {
   type PorthostConfig,
 } from "@porthost/ports";
 import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
+import { clientSettings } from "../client-settings.js";
 import { formatLogLine } from "../log-format.js";
 import { renderTable } from "../table.js";
 import { tryIt } from "../try-it.js";
@@ -72,14 +73,18 @@ function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[])
     e.transport,
     String(e.port),
     rangeClass(e.port),
-    tryIt(config.services[e.service], e.transport),
+    tryIt(config, config.services[e.service], e.transport),
   ]);
+  const settings = clientSettings(config, endpoints);
   return [
     "",
     `porthost is up: one host (${config.host}), one port per service.`,
     "",
     renderTable(["service", "transport", "port", "range", "try it"], rows),
     "",
+    ...(settings.length > 0
+      ? [`In another terminal, give npx porthost the same settings: ${settings.join(" ")} npx porthost ...`, ""]
+      : []),
     `Mail is stored in ${config.dataDir}/Maildir. Connections are logged below. Press Ctrl-C to stop.`,
     "",
   ].join("\n");
