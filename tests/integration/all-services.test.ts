@@ -99,7 +99,9 @@ describe("four services, four ports, one host", () => {
     const newDir = path.join(maildirRoot(config.dataDir), "new");
     expect(await readdir(newDir)).toContain(id);
     const stored = await readFile(path.join(newDir, id!), "utf8");
-    expect(stored).toMatch(/^Received: from /);
+    expect(stored).toMatch(
+      /^Return-Path: <sender@example\.test>\r\nDelivered-To: you@example\.test\r\nReceived: from /,
+    );
     expect(stored).toContain(`[127.0.0.1]:${ports.smtp})`);
     expect(stored).toContain(`Subject: over port ${ports.smtp}`);
     expect(stored).toContain("Hello through SMTP.");

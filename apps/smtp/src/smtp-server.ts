@@ -17,7 +17,6 @@ import {
 } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { PorthostSMTPServer } from "./porthost-smtp-server.js";
-import { receivedHeader } from "./received-header.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
 import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
@@ -105,8 +104,8 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         server.storing.add(session.id);
         store
           .deliver(stream, {
-            prefix: receivedHeader(session, name),
             envelope: envelopeOf(session),
+            receivedBy: { name, sessionId: session.id },
             refuse: () => (stream.sizeExceeded ? smtpReplies.messageTooBig(limits.maxMessageBytes) : undefined),
           })
           .then(

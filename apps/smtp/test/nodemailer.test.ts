@@ -64,7 +64,9 @@ describe("SMTP with nodemailer", () => {
     expect((await store.attachment(id, 0))?.content).toEqual(payload);
     const raw = (await store.raw(id))?.toString("utf8") ?? "";
     expect(raw).toContain("zoë@exämple.test");
-    expect(raw).not.toContain("hidden@example.test");
+    // The Bcc recipient is in the envelope's trace headers (as Postfix's Delivered-To), in no header the sender wrote.
+    expect(raw).toContain("\r\nDelivered-To: hidden@example.test\r\n");
+    expect(raw.slice(raw.indexOf("\r\nReceived: ") + 2)).not.toContain("hidden@example.test");
 
     // An 8-bit body as the client wrote it (BODY=8BITMIME), bytes kept exactly.
     const body = Buffer.concat([

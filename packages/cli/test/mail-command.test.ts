@@ -81,7 +81,9 @@ describe("porthost mail", () => {
     expect(show.stdout).toContain("subject:  Welcome Zoë");
     expect(show.stdout).toContain("envelope: MAIL FROM:<porthost@localhost> RCPT TO:<dev@example.test>");
     expect(show.stdout).toMatch(/attached: \[0\] report\.csv text\/csv 8 bytes/);
-    expect((await porthost("mail", "raw", id)).stdout).toMatch(/^Received: from /);
+    expect((await porthost("mail", "raw", id)).stdout).toMatch(
+      /^Return-Path: <porthost@localhost>\r\nDelivered-To: dev@example\.test\r\nReceived: from /,
+    );
     expect((await porthost("mail", "attachment", id, "0")).stdout).toBe("a,b\n1,2\n");
     expect(JSON.parse((await porthost("mail", "show", "latest", "--json")).stdout).summary.subject).toBe("second");
 

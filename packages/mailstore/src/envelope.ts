@@ -1,18 +1,11 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-
 /**
- * Where envelopes live: a directory in the Maildir root with no leading dot, so Maildir++
- * readers (Dovecot, Python's mailbox.Maildir.list_folders) do not take it for a folder, and
- * mutt and mailbox.Maildir, which read only new/ and cur/, never see it.
+ * The SMTP envelope of one message: what the client said outside the message itself. It is
+ * stored in the message as trace headers (see trace-headers.ts).
  */
-export const ENVELOPE_DIR = "porthost-envelopes";
-
-/** The SMTP envelope of one message: what the client said outside the message itself. */
 export interface Envelope {
   /** MAIL FROM, "" for the null reverse path `<>`. */
   readonly mailFrom: string;
-  /** RCPT TO, in order; Bcc recipients appear only here. */
+  /** RCPT TO, in order, Bcc recipients included. */
   readonly rcptTo: readonly string[];
   readonly client: {
     readonly address: string;
@@ -31,17 +24,4 @@ export interface Envelope {
   readonly smtputf8: boolean;
   /** The BODY parameter of MAIL FROM (7BIT or 8BITMIME), or null when not given. */
   readonly body: string | null;
-}
-
-export function envelopePath(root: string, id: string): string {
-  return path.join(root, ENVELOPE_DIR, `${id}.json`);
-}
-
-/** A message's envelope, or null when it has none (put there by another program). */
-export async function readEnvelope(root: string, id: string): Promise<Envelope | null> {
-  try {
-    return JSON.parse(await readFile(envelopePath(root, id), "utf8")) as Envelope;
-  } catch {
-    return null;
-  }
 }

@@ -79,11 +79,11 @@ export function summarizeHeaders(text: string): HeaderSummary {
   };
 }
 
-/** The summary of the message open in `handle` (of `size` bytes), from its first HEADER_READ_BYTES. */
-export async function readHeaderSummary(handle: FileHandle, size: number): Promise<HeaderSummary> {
+/** The first HEADER_READ_BYTES of the message open in `handle` (of `size` bytes), as text. */
+export async function readHeaderText(handle: FileHandle, size: number): Promise<string> {
   const length = Math.min(size, HEADER_READ_BYTES);
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, 0);
   // UTF-8 headers (RFC 6532) are common; a Latin-1 byte turns into U+FFFD, which lists tolerate.
-  return summarizeHeaders(buffer.subarray(0, bytesRead).toString("utf8"));
+  return buffer.subarray(0, bytesRead).toString("utf8");
 }

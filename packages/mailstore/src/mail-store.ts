@@ -1,10 +1,10 @@
 import { createReadStream } from "node:fs";
-import { open, readFile, unlink } from "node:fs/promises";
+import { open, readFile, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
-import { envelopePath, readEnvelope, type Envelope } from "./envelope.js";
-import { decodeHeader, readHeaderSummary, type HeaderSummary } from "./header-summary.js";
+import type { Envelope } from "./envelope.js";
+import { decodeHeader, readHeaderText, summarizeHeaders, type HeaderSummary } from "./header-summary.js";
 import {
   deliver,
   deliverySyncs,
@@ -16,11 +16,14 @@ import {
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
 import { messageFlags } from "./message-name.js";
 import { isAddressedTo } from "./recipients.js";
+import { parseTraceHeaders } from "./trace-headers.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 /** Summaries are read this many files at a time when a filter needs them all. */
 const SUMMARY_READ_CONCURRENCY = 64;
+/** Where earlier porthost versions kept envelopes as JSON files; they now live in the messages. */
+const LEGACY_ENVELOPE_DIR = "porthost-envelopes";
 
 export interface MailStoreOptions {
   /** Retention (PORTHOST_MAIL_MAX): after a delivery, the oldest messages beyond it are deleted. */
@@ -41,7 +44,7 @@ export interface MessageSummary extends HeaderSummary {
   readonly size: number;
   /** Maildir flags from `:2,<flags>` (S seen, R replied, F flagged, T trashed, D draft). */
   readonly flags: string;
-  /** The SMTP envelope, or null for a message another program put in the Maildir. */
+  /** The SMTP envelope from porthost's trace headers, or null for a message another program put in the Maildir. */
   readonly envelope: Envelope | null;
 }
 
@@ -152,6 +155,7 @@ export class MailStore {
   /** Opens (creating if needed) the Maildir at `root` and indexes it. */
   static async open(root: string, options: MailStoreOptions = {}): Promise<MailStore> {
     await ensureMaildir(root);
+    await rm(path.join(root, LEGACY_ENVELOPE_DIR), { recursive: true, force: true });
     const index = new MaildirIndex(root, { watch: options.watch ?? true });
     await index.open();
     return new MailStore(root, index, options);
@@ -270,19 +274,19 @@ export class MailStore {
     return { info: attachmentInfo(attachment, index), content: attachment.content };
   }
 
+  /** The SMTP envelope of a message: null when it has none, undefined when there is no such message. */
   async envelope(id: string): Promise<Envelope | null | undefined> {
-    if (!(await this.locate(id))) return undefined;
-    return readEnvelope(this.root, id);
+    return (await this.summary(id))?.envelope;
   }
 
-  /** Deletes a message and its envelope; false when there was no such message. */
+  /** Deletes a message; false when there was no such message. */
   async delete(id: string): Promise<boolean> {
     const removed = await this.withFile(id, async (file) => {
       await unlink(file);
       return true;
     });
     if (!removed) return false;
-    await this.forget(id);
+    this.forget(id);
     return true;
   }
 
@@ -301,7 +305,7 @@ export class MailStore {
   async close(): Promise<void> {
     await this.pruning;
     this.index.close();
-    await Promise.all([this.syncs.newDir.close(), this.syncs.envelopeDir.close()]);
+    await this.syncs.newDir.close();
   }
 
   private async prune(max: number): Promise<void> {
@@ -314,14 +318,13 @@ export class MailStore {
       await unlink(path.join(this.root, oldest.dir, oldest.name)).catch((error: unknown) => {
         if (!isMissing(error)) throw error;
       });
-      await this.forget(oldest.id);
+      this.forget(oldest.id);
     }
   }
 
-  private async forget(id: string): Promise<void> {
+  private forget(id: string): void {
     this.index.remove(id);
     this.summaries.delete(id);
-    await unlink(envelopePath(this.root, id)).catch(() => undefined);
   }
 
   /** The index entry of a message, refreshing the index once if it is not known. */
@@ -361,15 +364,15 @@ export class MailStore {
       const handle = await open(file, "r");
       try {
         const { size } = await handle.stat();
-        return { size, headers: await readHeaderSummary(handle, size) };
+        return { size, text: await readHeaderText(handle, size) };
       } finally {
         await handle.close();
       }
     });
     if (!loaded) return undefined;
-    const envelope = await readEnvelope(this.root, entry.id);
+    const headers = summarizeHeaders(loaded.text);
+    const envelope = parseTraceHeaders(loaded.text, entry.id);
     const receivedAt = envelope?.receivedAt ?? new Date(entry.key / 1000).toISOString();
-    const { headers } = loaded;
     const summary = { id: entry.id, receivedAt, size: loaded.size, envelope, ...headers };
     const haystack = [headers.from, ...headers.to, ...headers.cc, headers.subject].join("\n").toLowerCase();
     const cached = { summary, haystack };

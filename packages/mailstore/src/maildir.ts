@@ -6,7 +6,8 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { DirectorySync } from "./directory-sync.js";
 import { closeFd, fdatasyncFd, openFd, renamePath, unlinkPath, writeFully } from "./fd-io.js";
-import { ENVELOPE_DIR, envelopePath, type Envelope } from "./envelope.js";
+import type { Envelope } from "./envelope.js";
+import { traceHeaders, type ReceivedBy } from "./trace-headers.js";
 
 export const MAILDIR_SUBDIRS = ["tmp", "new", "cur"] as const;
 
@@ -43,9 +44,9 @@ export function uniqueName(now: Date = new Date(), host: string = HOST): string 
   return `${seconds}.M${micros}P${process.pid}Q${deliveries}R${randomHex(6)}.${host}`;
 }
 
-/** Makes the Maildir's tmp/, new/, cur/ and the envelope directory if they are missing. */
+/** Makes the Maildir's tmp/, new/ and cur/ if they are missing. */
 export async function ensureMaildir(root: string): Promise<void> {
-  for (const sub of [...MAILDIR_SUBDIRS, ENVELOPE_DIR]) {
+  for (const sub of MAILDIR_SUBDIRS) {
     await mkdir(path.join(root, sub), { recursive: true, mode: 0o700 });
   }
 }
@@ -120,39 +121,30 @@ async function writeMessage(
   return { fd, size: written + batched };
 }
 
-/** Writes a new file durably (O_DSYNC) and closes it. */
-async function writeDurably(file: string, content: Buffer): Promise<void> {
-  const fd = await openFd(file, CREATE_NEW_DSYNC, 0o600);
-  try {
-    await writeFully(fd, content);
-  } finally {
-    await closeFd(fd);
-  }
-}
-
-/** The directories a delivery makes durable, shared by deliveries so their fsyncs coalesce. */
+/** The directory a delivery makes durable, shared by deliveries so their fsyncs coalesce. */
 export interface DeliverySyncs {
   readonly newDir: DirectorySync;
-  readonly envelopeDir: DirectorySync;
 }
 
 export function deliverySyncs(root: string): DeliverySyncs {
-  return {
-    newDir: new DirectorySync(path.join(root, "new")),
-    envelopeDir: new DirectorySync(path.join(root, ENVELOPE_DIR)),
-  };
+  return { newDir: new DirectorySync(path.join(root, "new")) };
 }
 
 export interface DeliverOptions {
-  /** Bytes to write before the message (a Received: header). */
+  /** Bytes to write before the message, after the trace headers of `envelope`. */
   readonly prefix?: Buffer;
   /**
    * Asked before each chunk and at the end: an error stops writing (the rest of the stream
    * is drained, not stored), removes the tmp file and rejects the delivery with it.
    */
   readonly refuse?: () => Error | undefined;
-  /** Kept beside the message in the envelope directory, made durable with it. */
+  /**
+   * Written at the top of the message as trace headers (Return-Path, Delivered-To, Received);
+   * its time names the file.
+   */
   readonly envelope?: Envelope;
+  /** The server name and session id for the Received: header. */
+  readonly receivedBy?: ReceivedBy;
   /** Directory fsyncs to share with other deliveries (MailStore passes its own). */
   readonly syncs?: DeliverySyncs;
 }
@@ -160,47 +152,36 @@ export interface DeliverOptions {
 /**
  * Delivers one message the Maildir way: written to tmp/ and made durable, renamed into new/,
  * and the directory fsynced, so a message that resolves is durably on disk and no reader
- * ever sees a half-written file. The envelope is written durably under its final name while
- * the message streams in, and the message is renamed only once both are durable: readers
- * look for an envelope only beside a message, so a visible message always has its envelope
- * complete, and an envelope without a message is ignored. The message's descriptor is closed
+ * ever sees a half-written file. The envelope goes in the same file, as trace headers on
+ * top, so one file is created and synced per message. The message's descriptor is closed
  * while new/ is fsynced: closing adds nothing to durability, only a wait.
  */
 export async function deliver(root: string, source: Readable, options: DeliverOptions = {}): Promise<DeliveredMessage> {
   // A client may vanish before the first read; keep its error for the write loop to see.
   const noteError = (): void => undefined;
   source.on("error", noteError);
-  const id = uniqueName();
+  const envelope = options.envelope;
+  const id = uniqueName(envelope ? new Date(envelope.receivedAt) : new Date());
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
-  const envelope = options.envelope;
-  const envelopeFile = envelopePath(root, id);
+  const trace = envelope && traceHeaders(envelope, options.receivedBy);
+  const prefix = trace && options.prefix ? Buffer.concat([trace, options.prefix]) : (trace ?? options.prefix);
   const syncs = options.syncs ?? deliverySyncs(root);
   let fd: number | undefined;
   let committed = false;
-  const envelopeWritten = envelope && writeDurably(envelopeFile, Buffer.from(JSON.stringify(envelope)));
-  // Awaited below; until then a failure must not count as unhandled.
-  envelopeWritten?.catch(() => undefined);
   try {
-    const message = await writeMessage(tmpPath, source, options.prefix, options.refuse, (opened) => (fd = opened));
-    await envelopeWritten;
+    const message = await writeMessage(tmpPath, source, prefix, options.refuse, (opened) => (fd = opened));
     await renamePath(tmpPath, newPath);
     committed = true;
     const written = message.fd;
     fd = undefined;
-    await Promise.all([syncs.newDir.sync(), envelope && syncs.envelopeDir.sync(), closeFd(written)]);
+    await Promise.all([syncs.newDir.sync(), closeFd(written)]);
     return { id, path: newPath, size: message.size };
   } finally {
     source.off("error", noteError);
     if (fd !== undefined) await closeFd(fd).catch(() => undefined);
-    if (!committed) {
-      await unlinkPath(tmpPath).catch(() => undefined);
-      if (envelopeWritten) {
-        await envelopeWritten.catch(() => undefined);
-        await unlinkPath(envelopeFile).catch(() => undefined);
-      }
-    }
-    if (!options.syncs) await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
+    if (!committed) await unlinkPath(tmpPath).catch(() => undefined);
+    if (!options.syncs) await syncs.newDir.close();
   }
 }
 

@@ -1,10 +1,11 @@
 import { constants } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tempDir } from "@porthost/testkit";
-import { deliverySyncs, ensureMaildir, ENVELOPE_DIR, type Envelope } from "../src/index.js";
+import { deliverySyncs, ensureMaildir, type Envelope } from "../src/index.js";
 import { deliver } from "../src/maildir.js";
 
 /** Every file operation a delivery makes, in the order it happened (starts and completions). */
@@ -103,7 +104,7 @@ describe("deliver's durability order", () => {
     ["a small message (one O_DSYNC write)", 2_000],
     ["a large message (batches, then fdatasync)", 300_000],
   ] as const) {
-    it(`makes ${label} durable, renames it, fsyncs new/ and only then resolves`, async () => {
+    it(`makes ${label}, envelope on top, durable, renames it, fsyncs new/ and only then resolves`, async () => {
       const body = Buffer.alloc(bytes, "x");
       const syncs = deliverySyncs(root);
       const delivered = await deliver(root, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), {
@@ -113,21 +114,22 @@ describe("deliver's durability order", () => {
         steps.push({ op: "resolved" });
         return message;
       });
-      await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
+      await syncs.newDir.close();
 
       const tmp = path.join(root, "tmp", delivered.id);
-      const envelopeFile = path.join(root, ENVELOPE_DIR, `${delivered.id}.json`);
       const renameStart = at((s) => s.op === "rename-start" && s.from === tmp, "rename from tmp/");
       const renamed = at((s) => s.op === "renamed" && s.from === tmp, "renamed");
       const resolved = at((s) => s.op === "resolved", "resolved");
       expect((steps[renameStart] as Step & { to: string }).to).toBe(delivered.path);
 
       expect(durableAt(tmp)).toBeLessThan(renameStart);
-      expect(durableAt(envelopeFile)).toBeLessThan(renameStart);
       expect(fsyncOf(path.join(root, "new"), "fsync-start")).toBeGreaterThan(renamed);
       expect(fsyncOf(path.join(root, "new"), "fsynced")).toBeLessThan(resolved);
-      expect(fsyncOf(path.join(root, ENVELOPE_DIR), "fsync-start")).toBeGreaterThan(durableAt(envelopeFile));
-      expect(fsyncOf(path.join(root, ENVELOPE_DIR), "fsynced")).toBeLessThan(resolved);
+      // One file per message: the envelope is in it, and no other file is made.
+      expect(steps.filter((s) => s.op === "opened" && s.path.startsWith(path.join(root, "tmp")))).toHaveLength(1);
+      expect(await readFile(delivered.path, "latin1")).toMatch(
+        /^Return-Path: <ann@example\.test>\r\nDelivered-To: bob@example\.test\r\nReceived: /,
+      );
     });
   }
 
@@ -139,7 +141,7 @@ describe("deliver's durability order", () => {
         deliver(root, Readable.from([Buffer.from("Subject: x\r\n\r\nx\r\n")]), { syncs }),
       ),
     );
-    await Promise.all([syncs.newDir.close(), syncs.envelopeDir.close()]);
+    await syncs.newDir.close();
     const fsyncs = steps.filter((s) => s.op === "fsynced").length;
     expect(fsyncs).toBeGreaterThan(0);
     expect(fsyncs).toBeLessThan(count);

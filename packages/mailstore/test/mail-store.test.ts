@@ -1,9 +1,9 @@
-import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
-import { ENVELOPE_DIR, MailStore, type Envelope } from "../src/index.js";
+import { MailStore, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
 
@@ -57,15 +57,16 @@ afterEach(async () => {
 });
 
 describe("MailStore", () => {
-  it("delivers into new/ with its envelope beside it, and reads it back", async () => {
+  it("delivers into new/ with its envelope on top as trace headers, and reads it back", async () => {
     const store = await openStore();
+    const sent = envelope(["bob@example.test", "hidden@example.test"]);
     const delivered = await store.deliver(message("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?="), {
-      envelope: envelope(["bob@example.test", "hidden@example.test"]),
+      envelope: sent,
       prefix: Buffer.from(`Received: from test${CRLF}`),
     });
     expect(await readdir(path.join(root, "new"))).toEqual([delivered.id]);
     expect(await readdir(path.join(root, "tmp"))).toEqual([]);
-    expect(await readdir(path.join(root, ENVELOPE_DIR))).toEqual([`${delivered.id}.json`]);
+    expect((await readdir(root)).sort()).toEqual(["cur", "new", "tmp"]);
 
     const page = await store.list();
     expect(page.total).toBe(1);
@@ -79,13 +80,23 @@ describe("MailStore", () => {
       flags: "",
       size: delivered.size,
     });
-    expect(summary?.envelope?.rcptTo).toEqual(["bob@example.test", "hidden@example.test"]);
+    expect(summary?.envelope).toEqual(sent);
+    expect(await store.envelope(delivered.id)).toEqual(sent);
 
-    const raw = await store.raw(delivered.id);
-    expect(raw?.toString()).toMatch(/^Received: from test\r\nFrom: Ann/);
+    const raw = (await store.raw(delivered.id))?.toString();
+    expect(raw).toMatch(
+      /^Return-Path: <ann@example\.test>\r\nDelivered-To: bob@example\.test\r\nDelivered-To: hidden@example\.test\r\nReceived: from client\.test /,
+    );
+    expect(raw).toMatch(/\r\nReceived: from test\r\nFrom: Ann/);
     const parsed = await store.get(delivered.id);
     expect(parsed?.text?.trim()).toBe("hello");
-    expect(parsed?.headers[0]).toEqual({ name: "Received", value: "from test" });
+    expect(parsed?.headers.map((h) => h.name).slice(0, 5)).toEqual([
+      "Return-Path",
+      "Delivered-To",
+      "Delivered-To",
+      "Received",
+      "Received",
+    ]);
     expect(parsed?.headers.find((h) => h.name === "Subject")?.value).toBe("Grüße");
   });
 
@@ -150,7 +161,7 @@ describe("MailStore", () => {
     expect(next.messages.map((m) => m.subject)).toEqual(["m1", "m0"]);
   });
 
-  it("deletes one and all, with their envelopes", async () => {
+  it("deletes one and all", async () => {
     const store = await openStore();
     const a = await store.deliver(message("a"), { envelope: envelope() });
     await store.deliver(message("b"), { envelope: envelope() });
@@ -161,7 +172,6 @@ describe("MailStore", () => {
     expect(await store.count()).toBe(2);
     expect(await store.deleteAll()).toBe(2);
     expect(await readdir(path.join(root, "new"))).toEqual([]);
-    expect(await readdir(path.join(root, ENVELOPE_DIR))).toEqual([]);
   });
 
   it("keeps at most maxMessages, pruning the oldest", async () => {
@@ -171,7 +181,6 @@ describe("MailStore", () => {
     const page = await store.list();
     expect(page.messages.map((m) => m.subject)).toEqual(["m4", "m3", "m2"]);
     expect(await readdir(path.join(root, "new"))).toHaveLength(3);
-    expect(await readdir(path.join(root, ENVELOPE_DIR))).toHaveLength(3);
   });
 
   it("a refused delivery leaves nothing behind", async () => {
@@ -190,7 +199,7 @@ describe("MailStore", () => {
       store.deliver(source, { refuse: () => (chunks > 2 ? refusal : undefined), envelope: envelope() }),
     ).rejects.toBe(refusal);
     expect(chunks).toBe(10);
-    for (const sub of ["tmp", "new", "cur", ENVELOPE_DIR]) expect(await readdir(path.join(root, sub))).toEqual([]);
+    for (const sub of ["tmp", "new", "cur"]) expect(await readdir(path.join(root, sub))).toEqual([]);
     expect(await store.count()).toBe(0);
   });
 
@@ -212,13 +221,14 @@ describe("MailStore", () => {
     expect(await reader.get(id)).toBeUndefined();
   });
 
-  it("rebuilds its index from the Maildir at start, foreign files and orphan envelopes included", async () => {
+  it("rebuilds its index from the Maildir at start, foreign files included; drops an old envelope directory", async () => {
     const first = await openStore();
     const ours = await first.deliver(message("ours"), { envelope: envelope() });
     await first.close();
     const foreign = "1700000000.M1P1Q1.other-host";
     await writeFile(path.join(root, "cur", `${foreign}:2,RS`), `Subject: foreign${CRLF}${CRLF}body${CRLF}`);
-    await writeFile(path.join(root, ENVELOPE_DIR, "1700000001.M1P1Q1.gone.json"), JSON.stringify(envelope()));
+    await mkdir(path.join(root, "porthost-envelopes"));
+    await writeFile(path.join(root, "porthost-envelopes", "1700000001.M1P1Q1.gone.json"), JSON.stringify(envelope()));
     await writeFile(path.join(root, "new", ".hidden"), "not a message");
 
     const store = await openStore();
@@ -227,7 +237,9 @@ describe("MailStore", () => {
       [ours.id, "ours", ""],
       [foreign, "foreign", "RS"],
     ]);
+    expect(page.messages[0]?.envelope).toMatchObject({ mailFrom: "ann@example.test", rcptTo: ["bob@example.test"] });
     expect(page.messages[1]?.envelope).toBeNull();
+    expect((await readdir(root)).sort()).toEqual(["cur", "new", "tmp"]);
     expect(page.messages[1]?.receivedAt).toBe("2023-11-14T22:13:20.000Z");
     expect(await readFile(path.join(root, "cur", `${foreign}:2,RS`), "utf8")).toContain("foreign");
   });
