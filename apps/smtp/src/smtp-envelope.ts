@@ -1,7 +1,7 @@
 import type { Envelope } from "@porthost/mailstore";
 import type { SMTPServerSession } from "smtp-server";
 
-/** What the session said outside the message, to keep beside it. */
+/** What the session said outside the message, for the trace headers written on top of it. */
 export function envelopeOf(session: SMTPServerSession, now: Date = new Date()): Envelope {
   const { mailFrom, rcptTo } = session.envelope;
   const tls = session.secure && session.tlsOptions ? session.tlsOptions : null;

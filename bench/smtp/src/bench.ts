@@ -6,13 +6,15 @@ import { maildirRoot, MailStore } from "@porthost/mailstore";
 import { tempDir } from "@porthost/testkit";
 import { fixed, p50, timeSerial } from "./measure.js";
 import { smtpSource, type SourceRun } from "./smtp-source.js";
+import { storeAlone } from "./store-alone.js";
 import { rssMiB, startBare, startMaildev, startPorthost, type RunningTarget, type TargetName } from "./targets.js";
 
 const USAGE = `Usage: npm run bench:smtp -- [options]
 
 Drives postfix's smtp-source (2 KB messages) against porthost's SMTP service, MailDev and a
-bare discarding smtp-server, one after another in the same run, then measures porthost with
-many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
+bare discarding smtp-server, one after another in the same run; times porthost's store alone
+(the same deliveries, durable, with no SMTP: the ceiling the disk sets); then measures porthost
+with many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
 every figure: compare the peers of one run, and mind the load average it prints.
 
 Options:
@@ -236,6 +238,15 @@ line();
 line("Ingest (postfix smtp-source):");
 const ingestResults = await ingest();
 line();
+line("porthost's store alone (deliver() in-process, no SMTP): the ceiling the disk sets");
+const storeRates = new Map<string, number>();
+for (const run of RUNS) {
+  const concurrency = Math.min(run.sessions, 100);
+  const rate = await storeAlone(run.messages, concurrency);
+  storeRates.set(run.label, rate);
+  line(`  ${concurrency} concurrent deliveries: ${fixed(rate)} msgs/s`);
+}
+line();
 line("Latency:");
 const latency = await sendMailLatency();
 line();
@@ -245,16 +256,19 @@ const scale = await atScale();
 line();
 line(`At the end: ${loadAverage()}. Other programs on the machine slow every server; compare peers of one run.`);
 line();
-line("| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare |");
-line("|---|---:|---:|---:|---:|---:|");
+line(
+  "| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare | store alone msgs/s | store alone / bare |",
+);
+line("|---|---:|---:|---:|---:|---:|---:|---:|");
 const ratios: { vsMaildev: number; vsBare: number }[] = [];
 for (const [label, row] of ingestResults) {
   const ours = row.get("porthost") ?? NaN;
   const maildev = row.get("maildev") ?? NaN;
   const bare = row.get("bare smtp-server") ?? NaN;
   ratios.push({ vsMaildev: ours / maildev, vsBare: ours / bare });
+  const store = storeRates.get(label) ?? NaN;
   line(
-    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x |`,
+    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x | ${fixed(store)} | ${fixed(store / bare, 2)}x |`,
   );
 }
 line();
