@@ -1,7 +1,9 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { isoTimestamp } from "./iso-time.js";
 import { lineWriter } from "./line-writer.js";
 
 export type { Logger } from "pino";
+export { isoTime } from "./iso-time.js";
 export { lineWriter, type LineWriter } from "./line-writer.js";
 
 export interface LoggerOptions {
@@ -18,7 +20,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level ?? "info",
       base: { service: options.service },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimestamp,
     },
     // stdout, a write per event-loop turn; safe when the reader is slow or gone (line-writer.ts).
     options.destination ?? lineWriter(1),

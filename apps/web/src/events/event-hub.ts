@@ -10,31 +10,57 @@ export type Listener = (event: NumberedEvent) => void;
 /** Events kept for `GET /api/events?since=` and for browsers that reconnect. */
 export const DEFAULT_HISTORY_EVENTS = 1_000;
 
+// Field by field rather than `{ id, ...event }`: copying by spread is the slow generic path, and
+// this runs for every request the web service answers. One shape for all (detail may be undefined,
+// which JSON leaves out).
+function numbered(id: number, e: ConnectionEvent): NumberedEvent {
+  return {
+    id,
+    time: e.time,
+    service: e.service,
+    transport: e.transport,
+    localPort: e.localPort,
+    remoteAddress: e.remoteAddress,
+    remotePort: e.remotePort,
+    bytesIn: e.bytesIn,
+    bytesOut: e.bytesOut,
+    durationMs: e.durationMs,
+    outcome: e.outcome,
+    detail: e.detail,
+  };
+}
+
 /**
  * Every service's connection events in one place: a bounded history (oldest dropped first) and
  * the live listeners (the SSE streams). Publishing never waits on a listener.
  */
 export class EventHub {
-  private readonly history: NumberedEvent[] = [];
+  /** A ring: event n is at (n - 1) % capacity, and the kept ones are the last `kept` ids. */
+  private readonly history: (NumberedEvent | undefined)[];
   private readonly listeners = new Set<Listener>();
-  private nextId = 1;
-  private received = 0;
+  private lastId = 0;
+  private kept = 0;
 
-  constructor(private readonly capacity = DEFAULT_HISTORY_EVENTS) {}
+  constructor(private readonly capacity = DEFAULT_HISTORY_EVENTS) {
+    this.history = new Array<NumberedEvent | undefined>(capacity).fill(undefined);
+  }
 
   publish(event: ConnectionEvent): NumberedEvent {
-    const numbered: NumberedEvent = { id: this.nextId++, ...event };
-    this.received += 1;
-    this.history.push(numbered);
-    if (this.history.length > this.capacity) this.history.shift();
-    for (const listener of this.listeners) listener(numbered);
-    return numbered;
+    const id = ++this.lastId;
+    const kept = numbered(id, event);
+    this.history[(id - 1) % this.capacity] = kept;
+    if (this.kept < this.capacity) this.kept += 1;
+    for (const listener of this.listeners) listener(kept);
+    return kept;
   }
 
   /** Kept events with an id above `since`, oldest first, at most `limit`. */
   since(since: number, limit = this.capacity): NumberedEvent[] {
-    const first = this.history.findIndex((e) => e.id > since);
-    return first === -1 ? [] : this.history.slice(first, first + limit);
+    const first = Math.max(Math.floor(since) + 1, this.lastId - this.kept + 1);
+    const last = Math.min(this.lastId, first + Math.max(0, Math.floor(limit)) - 1);
+    const events: NumberedEvent[] = [];
+    for (let id = first; id <= last; id++) events.push(this.history[(id - 1) % this.capacity]!);
+    return events;
   }
 
   subscribe(listener: Listener): () => void {
@@ -43,11 +69,6 @@ export class EventHub {
   }
 
   stats(): { received: number; kept: number; lastId: number; listeners: number } {
-    return {
-      received: this.received,
-      kept: this.history.length,
-      lastId: this.nextId - 1,
-      listeners: this.listeners.size,
-    };
+    return { received: this.lastId, kept: this.kept, lastId: this.lastId, listeners: this.listeners.size };
   }
 }

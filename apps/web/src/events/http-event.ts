@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { EVENTS_PATH, MAX_DETAIL_CHARS, type ConnectionEvent, type Outcome } from "@porthost/events";
+import { isoTime } from "@porthost/log";
 
 /** One answered HTTP request, however it was answered (a route, or the static fast path). */
 export interface ServedRequest {
@@ -33,7 +34,7 @@ export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
   const { socket, status } = served;
   const detail = `${served.method} ${served.url} ${status}`;
   return {
-    time: new Date(Date.now() - served.durationMs).toISOString(),
+    time: isoTime(Date.now() - served.durationMs),
     service: "http",
     transport: "tcp",
     localPort: socket.localPort ?? 0,
