@@ -3,10 +3,11 @@
 // server returning the same bytes from memory, in one run, on loopback. Prints req/s and ratios.
 // Usage: npm run bench:http [-- --seconds 10 --connections 50]
 import { execFile, spawn } from "node:child_process";
+import { openSync, closeSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
@@ -58,24 +59,49 @@ async function waitForPort(port) {
 
 async function wrk(port) {
   const url = `http://127.0.0.1:${port}${FILE}`;
-  await run("wrk", ["-t1", "-c10", "-d2s", url]); // warm-up: JIT, caches
+  const warmUp = await run("wrk", ["-t1", "-c10", "-d2s", url]); // warm-up: JIT, caches
   const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url]);
+  const requests = [warmUp.stdout, stdout].reduce((sum, out) => sum + Number(/(\d+) requests in/.exec(out)?.[1]), 0);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p50 = /50%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? "?";
   const p99 = /99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? "?";
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? "0";
   if (errors !== "0") throw new Error(`${url} answered ${errors} errors:\n${stdout}`);
-  return { rps, p50, p99 };
+  return { rps, p50, p99, requests };
 }
 
-async function startPorthost(logLevel) {
+/** Waits for a child to exit after a signal, so the next server never runs beside a stopping one. */
+function stopChild(child, signal) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
+let logs = 0;
+// Its log goes to a file, as nginx's access log does (not /dev/null), and is counted after it stops:
+// a line for every request wrk made, or the run is not the default porthost.
+async function startPorthost(logLevel, dir) {
   const port = await freePort();
+  const logFile = path.join(dir, `porthost-${logLevel}-${++logs}.log`);
+  const out = openSync(logFile, "w");
   const child = spawn(process.execPath, [path.join(repo, "apps/web/dist/main.js")], {
     env: { ...process.env, PORTHOST_HTTP_PORT: String(port), PORTHOST_LOG_LEVEL: logLevel },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", out, "inherit"],
   });
+  closeSync(out);
   await waitForPort(port);
-  return { port, stop: () => child.kill("SIGTERM") };
+  return {
+    port,
+    async stop(requests) {
+      await stopChild(child, "SIGTERM");
+      if (logLevel !== "info") return;
+      const text = await readFile(logFile, "utf8");
+      const lines = text.split("\n").filter((line) => line.includes('"msg":"request"')).length;
+      if (lines < requests) throw new Error(`porthost logged ${lines} request lines for ${requests} requests`);
+    },
+  };
 }
 
 async function startBareNode(body) {
@@ -84,7 +110,10 @@ async function startBareNode(body) {
     res.end(body);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: server.address().port, stop: () => server.close() };
+  return {
+    port: server.address().port,
+    stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
+  };
 }
 
 async function startNginx(dir) {
@@ -110,7 +139,7 @@ http {
   );
   const child = spawn("nginx", ["-c", conf, "-p", dir], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
-  return { port, stop: () => child.kill("SIGQUIT") };
+  return { port, stop: () => stopChild(child, "SIGQUIT") };
 }
 
 await need("wrk");
@@ -122,17 +151,20 @@ const dir = await mkdtemp(path.join(tmpdir(), "porthost-bench-http-"));
 const servers = [
   ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
   ["bare node:http (bytes in memory)", () => startBareNode(body)],
-  ["porthost web (default: a log line per request)", () => startPorthost("info")],
-  ["porthost web (PORTHOST_LOG_LEVEL=warn)", () => startPorthost("warn")],
+  ["porthost web (default: a log line per request)", () => startPorthost("info", dir)],
+  ["porthost web (PORTHOST_LOG_LEVEL=warn)", () => startPorthost("warn", dir)],
 ];
+const loadAtStart = loadavg();
 const samples = servers.map(() => []);
 for (let round = 0; round < rounds; round++) {
   for (const [i, [, start]] of servers.entries()) {
     const server = await start();
+    let sample;
     try {
-      samples[i].push(await wrk(server.port));
+      sample = await wrk(server.port);
+      samples[i].push(sample);
     } finally {
-      server.stop();
+      await server.stop(sample?.requests ?? 0);
     }
   }
 }
@@ -169,4 +201,6 @@ for (const r of results) {
     `  ${r.all}`,
   );
 }
-console.log("\ntargets: porthost >= 0.6x nginx and >= 0.8x bare node");
+const load = (l) => l.map((x) => x.toFixed(2)).join(" ");
+console.log(`\nload average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end`);
+console.log("targets: porthost >= 0.6x nginx and >= 0.8x bare node");
