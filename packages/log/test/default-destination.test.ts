@@ -61,6 +61,24 @@ describe("the default log destination through a real process: what ends it", () 
     expect(result.numbers).toEqual(all);
   });
 
+  it("prints a quiet service's line at once, not when the process ends", async () => {
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(LOG)});
+      createLogger({ service: "test" }).info({ n: 0 }, "line");
+      setTimeout(() => undefined, 10_000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const first = await new Promise<string>((resolve) => child.stdout.setEncoding("utf8").once("data", resolve));
+      expect(JSON.parse(first)).toMatchObject({ n: 0, msg: "line", service: "test" });
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("loses no line when the event loop simply runs dry", async () => {
     const result = await run("");
     expect(result.code).toBe(0);
