@@ -116,6 +116,36 @@ async function startBareNode(body) {
   };
 }
 
+/** The headers porthost answers FILE with (as wrk asks: no Accept-Encoding), less node's own. */
+async function porthostHeaders(dir) {
+  const server = await startPorthost("warn", dir);
+  try {
+    return await new Promise((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port: server.port, path: FILE, agent: false }, (res) => {
+          res.resume();
+          const { date: _date, connection: _connection, "keep-alive": _keepAlive, ...headers } = res.headers;
+          resolve(headers);
+        })
+        .on("error", reject);
+    });
+  } finally {
+    await server.stop(1);
+  }
+}
+
+async function startBareNodeWith(headers, body) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, headers);
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
+  };
+}
+
 async function startNginx(dir) {
   const port = await freePort();
   const conf = path.join(dir, "nginx.conf");
@@ -146,11 +176,18 @@ await need("wrk");
 await need("nginx");
 const body = await readFile(path.join(publicDir, FILE));
 const dir = await mkdtemp(path.join(tmpdir(), "porthost-bench-http-"));
+// A second bare server sends porthost's very headers (validators, caching, nosniff, vary): node
+// checks every header it writes, so this row tells that cost from porthost's own work.
+const sameHeaders = await porthostHeaders(dir);
 // The servers take turns, round after round, and each keeps its median: a machine whose load
 // drifts during the run then tilts no server more than another.
 const servers = [
   ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
   ["bare node:http (bytes in memory)", () => startBareNode(body)],
+  [
+    `bare node:http (porthost's ${Object.keys(sameHeaders).length} headers)`,
+    () => startBareNodeWith(sameHeaders, body),
+  ],
   ["porthost web (default: a log line per request)", () => startPorthost("info", dir)],
   ["porthost web (PORTHOST_LOG_LEVEL=warn)", () => startPorthost("warn", dir)],
 ];
@@ -203,4 +240,9 @@ for (const r of results) {
 }
 const load = (l) => l.map((x) => x.toFixed(2)).join(" ");
 console.log(`\nload average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end`);
-console.log("targets: porthost >= 0.6x nginx and >= 0.8x bare node");
+const sameBare = results[2].rps;
+console.log(
+  `porthost (default) vs the bare server sending porthost's headers: ${(results[3].rps / sameBare).toFixed(2)}x; ` +
+    `those headers alone cost the bare server ${((1 - sameBare / bare) * 100).toFixed(0)}% of its rate`,
+);
+console.log("targets: porthost >= 0.6x nginx and >= 0.8x bare node (the first bare row)");
