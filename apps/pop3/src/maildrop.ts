@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { MailStore } from "@porthost/mailstore";
+import { recipientView } from "./recipient-view.js";
 import { WireEncoder } from "./wire-encoder.js";
 
 /** A message as one session sees it: numbered from 1 in arrival order when the session logged in. */
@@ -29,8 +30,9 @@ export function uidOf(id: string): string {
 export const MAX_CACHED_SIZES = 100_000;
 
 /**
- * POP3 sizes of messages, by id. A Maildir file never changes once delivered, so its size
- * is counted once (a read of the file through the wire encoder) and reused by every session.
+ * POP3 sizes of messages, by id (and recipient, whose view of a message differs: see
+ * recipient-view.ts). A Maildir file never changes once delivered, so its size is counted once
+ * (a read of the file through the wire encoder) and reused by every session.
  */
 export class WireSizes {
   private readonly sizes = new Map<string, number>();
@@ -38,19 +40,20 @@ export class WireSizes {
   constructor(private readonly store: MailStore) {}
 
   /** The size, or undefined when the message is gone. */
-  async of(id: string): Promise<number | undefined> {
-    const known = this.sizes.get(id);
+  async of(id: string, recipient?: string): Promise<number | undefined> {
+    const key = recipient === undefined ? id : `${id}\n${recipient}`;
+    const known = this.sizes.get(key);
     if (known !== undefined) return known;
     const raw = await this.store.openRaw(id);
     if (!raw) return undefined;
     const encoder = new WireEncoder({ stuff: false });
     let size = 0;
-    for await (const chunk of raw.stream as AsyncIterable<Buffer>) {
+    for await (const chunk of recipientView(raw.stream as AsyncIterable<Buffer>, recipient)) {
       for (const piece of encoder.push(chunk)) size += piece.length;
     }
     for (const piece of encoder.finish()) size += piece.length;
     if (this.sizes.size >= MAX_CACHED_SIZES) this.sizes.delete(this.sizes.keys().next().value as string);
-    this.sizes.set(id, size);
+    this.sizes.set(key, size);
     return size;
   }
 }
@@ -74,7 +77,7 @@ export class Maildrop {
     const counted: (number | undefined)[] = [];
     for (let i = 0; i < summaries.length; i += SIZE_CONCURRENCY) {
       const batch = summaries.slice(i, i + SIZE_CONCURRENCY);
-      counted.push(...(await Promise.all(batch.map((summary) => sizes.of(summary.id)))));
+      counted.push(...(await Promise.all(batch.map((summary) => sizes.of(summary.id, recipient)))));
     }
     const messages: MaildropMessage[] = [];
     summaries.forEach((summary, index) => {

@@ -8,6 +8,7 @@ import { LineReader, type CommandInput } from "./line-reader.js";
 import { Maildrop, type MaildropMessage, type WireSizes } from "./maildrop.js";
 import type { Pop3Logins } from "./pop3-auth.js";
 import { Pop3Error, pop3Errors, printable } from "./pop3-replies.js";
+import { recipientView } from "./recipient-view.js";
 import { WireEncoder } from "./wire-encoder.js";
 
 /** RFC 1939's states; UPDATE lasts from QUIT until the marked messages are gone. */
@@ -102,6 +103,8 @@ export class Pop3Session {
   private user: string | undefined;
   private lock: MaildropLock | undefined;
   private maildrop: Maildrop | undefined;
+  /** In one maildrop per recipient: whose view of each message this session sends. */
+  private recipient: string | undefined;
   private readonly idle: NodeJS.Timeout;
   private readonly onData = (chunk: Buffer): void => this.received(chunk);
 
@@ -303,6 +306,7 @@ export class Pop3Session {
   /** Locks the user's maildrop and takes its snapshot: the TRANSACTION state begins. */
   private async openMaildrop(user: string): Promise<void> {
     const recipient = this.services.mailbox === "recipient" ? bareAddress(user) : undefined;
+    this.recipient = recipient;
     const name = recipient ?? SHARED_MAILDROP;
     let lock: MaildropLock | undefined;
     try {
@@ -386,7 +390,7 @@ export class Pop3Session {
     const encoder = new WireEncoder({ stuff: true, ...(bodyLines === undefined ? {} : { bodyLines }) });
     this.send(first);
     try {
-      for await (const chunk of raw.stream as AsyncIterable<Buffer>) {
+      for await (const chunk of recipientView(raw.stream as AsyncIterable<Buffer>, this.recipient)) {
         await this.write(encoder.push(chunk));
         if (encoder.done || this.ended) break;
       }

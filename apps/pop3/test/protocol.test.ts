@@ -1,4 +1,4 @@
-import { readdir, unlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
@@ -324,6 +324,37 @@ describe("one maildrop per recipient (PORTHOST_POP3_MAILBOX=recipient)", () => {
     expect(await again.login("bob@example.test", "y")).toBe(pop3Errors.inUse("bob@example.test").line);
     const nobody = await pop3.connect();
     expect(await nobody.login("nobody@example.test", "x")).toMatch(/has 0 messages/);
+  });
+
+  it("each recipient's copy names only that recipient in Delivered-To (a Bcc stays blind), LIST sizes included", async () => {
+    const pop3 = await start({ settings: { mailbox: "recipient" } });
+    const id = await pop3.deliver(crlfMessage("for three"), [
+      "ann@example.test",
+      "Bob@example.test",
+      "eve@example.test",
+    ]);
+    const stored = (await readFile(path.join(pop3.maildir, "new", id))).toString("latin1");
+    expect(stored.match(/^Delivered-To: .*$/gm)).toHaveLength(3);
+    for (const [user, own] of [
+      ["bob@example.test", "Bob@example.test"],
+      ["eve@example.test", "eve@example.test"],
+    ] as const) {
+      const client = await pop3.connect();
+      expect(await client.login(user, "x")).toMatch(/has 1 message /);
+      const retr = await client.multi("RETR 1");
+      expect(retr.lines.filter((l) => l.startsWith("Delivered-To:"))).toEqual([`Delivered-To: ${own}`]);
+      expect(retr.lines).toContain("Subject: for three");
+      const ownCopy = stored
+        .split("\r\n")
+        .filter((line) => !line.startsWith("Delivered-To:") || line === `Delivered-To: ${own}`)
+        .join("\r\n");
+      expect(retr.body.toString("latin1")).toBe(ownCopy);
+      expect(await client.command("LIST 1")).toBe(`+OK 1 ${retr.body.length}`);
+      expect((await client.multi("TOP 1 0")).lines.filter((l) => l.startsWith("Delivered-To:"))).toEqual([
+        `Delivered-To: ${own}`,
+      ]);
+      await client.command("QUIT");
+    }
   });
 });
 

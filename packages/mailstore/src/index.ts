@@ -1,6 +1,6 @@
 export * from "./maildir.js";
 export * from "./envelope.js";
-export { traceHeaders, parseTraceHeaders, type ReceivedBy } from "./trace-headers.js";
+export { traceHeaders, parseTraceHeaders, recipientTop, MAX_TRACE_BYTES, type ReceivedBy } from "./trace-headers.js";
 export * from "./mail-store.js";
 export * from "./message-name.js";
 export { MaildirIndex, RECONCILE_INTERVAL_MS, type IndexEntry, type MaildirIndexOptions } from "./maildir-index.js";

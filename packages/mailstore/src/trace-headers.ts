@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Envelope } from "./envelope.js";
 import { arrivalMicros } from "./message-name.js";
+import { bareAddress } from "./recipients.js";
 
 /**
  * The SMTP envelope is kept in the message itself, as the trace headers a real MDA writes
@@ -134,4 +135,43 @@ export function parseTraceHeaders(headerText: string, id: string): Envelope | nu
     smtputf8: proto.startsWith("UTF8SMTP"),
     body,
   };
+}
+
+/** How much of a message's top `recipientTop` looks at before it gives up and changes nothing. */
+export const MAX_TRACE_BYTES = 64 * 1024; // 64 KiB: a thousand long Delivered-To lines
+
+const RETURN_PATH_START = "Return-Path: <";
+const DELIVERED_TO_START = "Delivered-To: ";
+
+/**
+ * One recipient's copy of a message's top, as an MDA that delivers a copy per recipient writes
+ * it: the `Delivered-To:` lines of the other recipients are left out, so a Bcc stays blind.
+ * `head` is the start of the file. Returns the bytes to use in its place, or undefined while
+ * `head` ends inside the Delivered-To block (read more and ask again). A message that does not
+ * begin with a Return-Path line is returned as it is.
+ */
+export function recipientTop(head: Buffer, recipient: string): Buffer | undefined {
+  const text = head.toString("latin1"); // one char per byte: offsets are byte offsets
+  if (!text.startsWith(RETURN_PATH_START)) {
+    return RETURN_PATH_START.startsWith(text) && head.length < RETURN_PATH_START.length ? undefined : head;
+  }
+  const wanted = bareAddress(recipient);
+  let at = text.indexOf("\r\n");
+  if (at === -1) return undefined;
+  at += 2;
+  const kept = [head.subarray(0, at)];
+  for (;;) {
+    const end = text.indexOf("\r\n", at);
+    const line = end === -1 ? text.slice(at) : text.slice(at, end);
+    if (!line.startsWith(DELIVERED_TO_START)) {
+      if (end === -1 && DELIVERED_TO_START.startsWith(line)) return undefined;
+      break;
+    }
+    if (end === -1) return undefined;
+    const address = Buffer.from(line.slice(DELIVERED_TO_START.length), "latin1").toString("utf8");
+    if (bareAddress(address) === wanted) kept.push(head.subarray(at, end + 2));
+    at = end + 2;
+  }
+  kept.push(head.subarray(at));
+  return Buffer.concat(kept);
 }
