@@ -1,9 +1,7 @@
-import { createEventSender } from "@porthost/events";
 import { runApp } from "@porthost/runner";
 import { buildEchoApp } from "./echo-app.js";
 
-await runApp("echo", async (config, logger) => {
-  const sender = createEventSender({ target: config.services.http.addr, token: config.events.token, logger });
+await runApp("echo", async (config, logger, connectionEvents) => {
   const app = buildEchoApp({
     host: config.host,
     echoPort: config.services.echo.port,
@@ -11,13 +9,10 @@ await runApp("echo", async (config, logger) => {
     echo: config.echo,
     discard: config.discard,
     logger,
-    events: sender.enabled ? sender : undefined,
+    events: connectionEvents(),
   });
   return {
     endpoints: await app.listen(),
-    async close() {
-      await app.close();
-      await sender.close();
-    },
+    close: () => app.close(),
   };
 });

@@ -1,12 +1,10 @@
-import { createEventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { readTlsMaterial } from "@porthost/ports";
 import { runApp } from "@porthost/runner";
 import { buildPop3 } from "./pop3-app.js";
 
-await runApp("pop3", async (config, logger) => {
+await runApp("pop3", async (config, logger, connectionEvents) => {
   const { tls, ...settings } = config.pop3;
-  const sender = createEventSender({ target: config.services.http.addr, token: config.events.token, logger });
   const pop3 = buildPop3({
     host: config.host,
     port: config.services.pop3.port,
@@ -14,13 +12,10 @@ await runApp("pop3", async (config, logger) => {
     logger,
     settings,
     ...(tls ? { tls: readTlsMaterial(tls) } : {}),
-    events: sender.enabled ? sender : undefined,
+    events: connectionEvents(),
   });
   return {
     endpoints: await pop3.listen(),
-    async close() {
-      await pop3.close();
-      await sender.close();
-    },
+    close: () => pop3.close(),
   };
 });

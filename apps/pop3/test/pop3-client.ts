@@ -1,9 +1,9 @@
 import net from "node:net";
 import { Readable } from "node:stream";
 import path from "node:path";
-import tls from "node:tls";
+import type tls from "node:tls";
 import { MailStore, type Envelope } from "@porthost/mailstore";
-import { tempDir } from "@porthost/testkit";
+import { tempDir, upgradeToTls } from "@porthost/testkit";
 import { buildPop3, type Pop3Options, type Pop3Service } from "../src/index.js";
 
 const CRLF = Buffer.from("\r\n");
@@ -117,13 +117,7 @@ export class RawPop3 {
 
   /** Upgrades after STLS was answered +OK. */
   async startTls(): Promise<void> {
-    const plain = this.socket;
-    plain.removeAllListeners("data");
-    const secure = tls.connect({ socket: plain, rejectUnauthorized: false, servername: "localhost" });
-    await new Promise<void>((resolve, reject) => {
-      secure.once("secureConnect", () => resolve());
-      secure.once("error", reject);
-    });
+    const secure = await upgradeToTls(this.socket);
     this.socket = secure;
     this.listen(secure);
   }

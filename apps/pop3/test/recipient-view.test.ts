@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { traceHeaders, type Envelope } from "@porthost/mailstore";
+import { traceHeaders } from "@porthost/mailstore";
 import { recipientView } from "../src/recipient-view.js";
+import { envelopeTo } from "./pop3-client.js";
 
-const envelope: Envelope = {
-  mailFrom: "ann@example.test",
-  rcptTo: ["bob@example.test", "Zoë@example.test", "eve@example.test"],
-  client: { address: "127.0.0.1", port: 40000, helo: "client.test" },
-  server: { address: "127.0.0.1", port: 8110 },
-  tls: null,
-  authUser: null,
-  receivedAt: "2026-12-02T01:02:03.456Z",
-  smtputf8: true,
-  body: null,
-};
+const envelope = { ...envelopeTo(["bob@example.test", "Zoë@example.test", "eve@example.test"]), smtputf8: true };
 const message = Buffer.concat([traceHeaders(envelope), Buffer.from("Subject: hi\r\n\r\nbody\r\n")]);
 
 async function view(bytes: Buffer, recipient: string | undefined, chunk: number): Promise<string> {

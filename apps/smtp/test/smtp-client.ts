@@ -1,5 +1,5 @@
 import net from "node:net";
-import tls from "node:tls";
+import { upgradeToTls } from "@porthost/testkit";
 
 export interface Reply {
   readonly code: number;
@@ -75,13 +75,7 @@ export class RawSmtp {
 
   /** Upgrades with STARTTLS already answered 220. */
   async startTls(): Promise<void> {
-    const plain = this.socket;
-    plain.removeAllListeners("data");
-    const secure = tls.connect({ socket: plain, rejectUnauthorized: false, servername: "localhost" });
-    await new Promise<void>((resolve, reject) => {
-      secure.once("secureConnect", () => resolve());
-      secure.once("error", reject);
-    });
+    const secure = await upgradeToTls(this.socket);
     this.socket = secure;
     this.listen(secure);
   }

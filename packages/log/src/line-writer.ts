@@ -17,9 +17,15 @@ export interface LineWriter {
 
 /** Every writer's exit flush, behind one exit listener however many loggers a process makes. */
 const exitFlushes = new Set<() => void>();
-process.on("exit", () => {
-  for (const flush of exitFlushes) flush();
-});
+
+function flushAtExit(flush: () => void): void {
+  if (exitFlushes.size === 0) {
+    process.on("exit", () => {
+      for (const each of exitFlushes) each();
+    });
+  }
+  exitFlushes.add(flush);
+}
 
 function errnoCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
@@ -83,7 +89,7 @@ export function lineWriter(fd: number): LineWriter {
     lines = [];
     rest = undefined;
   };
-  exitFlushes.add(flushSync);
+  flushAtExit(flushSync);
 
   return {
     write(line) {

@@ -5,7 +5,8 @@ import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tempDir } from "@porthost/testkit";
-import { deliverySyncs, ensureMaildir, type Envelope } from "../src/index.js";
+import { deliverySyncs, ensureMaildir } from "../src/index.js";
+import { testEnvelope } from "./envelope-fixture.js";
 import { deliver } from "../src/maildir.js";
 
 /** Every file operation a delivery makes, in the order it happened (starts and completions). */
@@ -66,17 +67,11 @@ beforeEach(async () => {
 });
 afterEach(() => remove());
 
-const envelope: Envelope = {
-  mailFrom: "ann@example.test",
-  rcptTo: ["bob@example.test"],
+const envelope = testEnvelope({
   client: { address: "127.0.0.1", port: 50000, helo: "client.test" },
   server: { address: "127.0.0.1", port: 2525 },
-  tls: null,
-  authUser: null,
   receivedAt: "2026-01-01T00:00:00.000Z",
-  smtputf8: false,
-  body: null,
-};
+});
 
 function at(predicate: (step: Step) => boolean, what: string): number {
   const index = steps.findIndex(predicate);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
+import { testEnvelope } from "./envelope-fixture.js";
 import { MailStore, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
@@ -24,19 +25,7 @@ function message(subject: string, extra: { to?: string; body?: string; headers?:
   ]);
 }
 
-function envelope(rcptTo: string[] = ["bob@example.test"]): Envelope {
-  return {
-    mailFrom: "ann@example.test",
-    rcptTo,
-    client: { address: "127.0.0.1", port: 40000, helo: "client.test" },
-    server: { address: "127.0.0.1", port: 8025 },
-    tls: null,
-    authUser: null,
-    receivedAt: new Date().toISOString(),
-    smtputf8: false,
-    body: null,
-  };
-}
+const envelope = (rcptTo?: string[]): Envelope => testEnvelope(rcptTo ? { rcptTo } : {});
 
 let root: string;
 let remove: () => Promise<void>;

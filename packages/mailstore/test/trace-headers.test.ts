@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseTraceHeaders, traceHeaders, uniqueName, type Envelope } from "../src/index.js";
+import { testEnvelope } from "./envelope-fixture.js";
 
-const base: Envelope = {
-  mailFrom: "ann@example.test",
-  rcptTo: ["bob@example.test"],
-  client: { address: "127.0.0.1", port: 40000, helo: "client.test" },
-  server: { address: "127.0.0.1", port: 8025 },
-  tls: null,
-  authUser: null,
-  receivedAt: "2026-01-02T03:04:05.678Z",
-  smtputf8: false,
-  body: null,
-};
+const base = testEnvelope({ receivedAt: "2026-01-02T03:04:05.678Z" });
 
 function roundTrip(envelope: Envelope): Envelope | null {
   const id = uniqueName(new Date(envelope.receivedAt));

@@ -1,4 +1,5 @@
 import { isPortConfigError, loadConfig, settleEventsToken, type AppName, type PorthostConfig } from "@porthost/ports";
+import { createEventSender, type EventSender, type EventSink } from "@porthost/events";
 import { createLogger, type Logger } from "@porthost/log";
 import type { ListeningEndpoint } from "./listen.js";
 import type { AppMessage } from "./messages.js";
@@ -9,7 +10,16 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export type StartApp = (config: PorthostConfig, logger: Logger) => Promise<RunningApp>;
+/**
+ * Starts an app. `connectionEvents()` gives the sender that reports its connections to the web
+ * service (made on first call, closed by the runner after the app), or undefined when events
+ * are off; an app that receives events (web) never calls it.
+ */
+export type StartApp = (
+  config: PorthostConfig,
+  logger: Logger,
+  connectionEvents: () => EventSink | undefined,
+) => Promise<RunningApp>;
 
 /** How long a graceful stop may take before the process exits anyway. */
 export const CLOSE_TIMEOUT_MS = 5_000; // 5 s
@@ -46,9 +56,14 @@ export async function runApp(app: AppName, start: StartApp): Promise<void> {
   }
   const logger = createLogger({ service: app, level: config.logLevel });
 
+  let sender: EventSender | undefined;
+  const connectionEvents = (): EventSink | undefined => {
+    sender ??= createEventSender({ target: config.services.http.addr, token: config.events.token, logger });
+    return sender.enabled ? sender : undefined;
+  };
   let running: RunningApp;
   try {
-    running = await start(config, logger);
+    running = await start(config, logger, connectionEvents);
   } catch (error) {
     if (!isPortConfigError(error)) {
       logger.fatal({ err: error }, "could not start");
@@ -82,16 +97,20 @@ export async function runApp(app: AppName, start: StartApp): Promise<void> {
       process.exit(EXIT_FAILED);
     }, CLOSE_TIMEOUT_MS);
     timer.unref();
-    running.close().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, "error while stopping");
-        process.exit(EXIT_FAILED);
-      },
-    );
+    // The app first, so that its last connections' events are queued before the sender flushes.
+    running
+      .close()
+      .then(() => sender?.close())
+      .then(
+        () => {
+          logger.info("stopped");
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "error while stopping");
+          process.exit(EXIT_FAILED);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

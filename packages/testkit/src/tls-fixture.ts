@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import type net from "node:net";
+import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 
 /** A self-signed certificate for CN=localhost (valid to 2036) and its key, for STARTTLS and STLS tests. */
@@ -9,4 +11,18 @@ export const TEST_TLS_FILES = Object.freeze({
 
 export function testTlsMaterial(): { cert: Buffer; key: Buffer } {
   return { cert: readFileSync(TEST_TLS_FILES.certFile), key: readFileSync(TEST_TLS_FILES.keyFile) };
+}
+
+/**
+ * The client side of STARTTLS or STLS, once the server has said yes: a TLS handshake over the
+ * plain socket (its own data listeners removed), trusting the test certificate.
+ */
+export async function upgradeToTls(plain: net.Socket): Promise<tls.TLSSocket> {
+  plain.removeAllListeners("data");
+  const secure = tls.connect({ socket: plain, rejectUnauthorized: false, servername: "localhost" });
+  await new Promise<void>((resolve, reject) => {
+    secure.once("secureConnect", () => resolve());
+    secure.once("error", reject);
+  });
+  return secure;
 }
