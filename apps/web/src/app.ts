@@ -19,6 +19,7 @@ import { registerEventRoutes } from "./events/events-routes.js";
 import { requestRecorder } from "./events/request-recorder.js";
 import type { FastPath } from "./static/fast-path.js";
 import { registerStaticFiles } from "./static/static-files.js";
+import { installWireFastPath, type WireAnswer, type WireFastPath } from "./static/wire-connections.js";
 
 /** The built site: the switchboard page (ui/, by vite) with public/'s files beside it. */
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../dist/site", import.meta.url));
@@ -52,6 +53,8 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   const record = requestRecorder(hub, logger);
   // Static files already in memory are answered before routing; set once the site is registered.
   let fastPath: FastPath = () => false;
+  let wireAnswer: WireAnswer = () => undefined;
+  let wire: WireFastPath | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: limits.maxBodyBytes,
@@ -82,6 +85,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
         },
       );
       server.maxConnections = limits.maxConnections;
+      wire = installWireFastPath(server, (request, socket) => wireAnswer(request, socket), limits);
       return server;
     },
     // Requests are logged once each, with port fields, by the recorder; no child logger per request.
@@ -119,7 +123,13 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   const publicDir = path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR);
   if (!existsSync(publicDir)) throw new Error(missingSite(publicDir, options.publicDir === undefined));
-  fastPath = await registerStaticFiles(app, { root: publicDir, record });
+  const fastPaths = await registerStaticFiles(app, {
+    root: publicDir,
+    record,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+  });
+  fastPath = fastPaths.node;
+  wireAnswer = fastPaths.wire;
 
   const target = {
     service: "http" as const,
@@ -135,6 +145,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
       return [await listenTcp(app.server, target)];
     },
     async close() {
+      wire?.closeIdle();
       await app.close();
       // fastify closes a server of its serverFactory only when fastify itself listened; listenTcp did here.
       if (app.server.listening) await new Promise<void>((resolve) => app.server.close(() => resolve()));

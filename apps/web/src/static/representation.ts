@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { StaticFile, Variant } from "./file-cache.js";
 import { chooseEncoding } from "./http-ranges.js";
+import type { ConditionalHeaders } from "./simple-request.js";
 
 /** Accept-Encoding values seen lately and the coding each allows: clients repeat the same few. */
 const acceptedCodings = new Map<string, ReturnType<typeof chooseEncoding>>();
@@ -19,14 +19,14 @@ function codingFor(acceptEncoding: string | undefined, file: StaticFile): "br" |
 }
 
 /** The in-memory representation to send (brotli, gzip or identity), if the file is held in memory. */
-export function chooseVariant(headers: IncomingHttpHeaders, file: StaticFile): Variant | undefined {
+export function chooseVariant(headers: ConditionalHeaders, file: StaticFile): Variant | undefined {
   if (!file.identity) return undefined;
   const coding = codingFor(headers["accept-encoding"], file);
   return coding === "br" ? file.br : coding === "gzip" ? file.gzip : file.identity;
 }
 
 /** Whether the client's validators (If-None-Match, else If-Modified-Since) still match the file. */
-export function notModified(headers: IncomingHttpHeaders, file: StaticFile): boolean {
+export function notModified(headers: ConditionalHeaders, file: StaticFile): boolean {
   const ifNoneMatch = headers["if-none-match"];
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() === "*") return true;
