@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import nodemailer from "nodemailer";
 import { maildirRoot, MailStore } from "@porthost/mailstore";
 import { tempDir } from "@porthost/testkit";
+import { buildFileCeiling, fileCeiling, type FileCeiling } from "./file-ceiling.js";
 import { fixed, p50, timeSerial } from "./measure.js";
 import { smtpSource, type SourceRun } from "./smtp-source.js";
 import { storeAlone } from "./store-alone.js";
@@ -13,8 +14,9 @@ const USAGE = `Usage: npm run bench:smtp -- [options]
 
 Drives postfix's smtp-source (2 KB messages) against porthost's SMTP service, MailDev and a
 bare discarding smtp-server, one after another in the same run; times porthost's store alone
-(the same deliveries, durable, with no SMTP: the ceiling the disk sets); then measures porthost
-with many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
+(the same deliveries, durable, with no SMTP) and the filesystem alone (a C program creating and
+renaming one file per message, durable and not: the ceiling the disk sets for any mail catcher
+that stores a file per message); then measures porthost with many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
 every figure: compare the peers of one run, and mind the load average it prints.
 
 Options:
@@ -247,6 +249,21 @@ for (const run of RUNS) {
   line(`  ${concurrency} concurrent deliveries: ${fixed(rate)} msgs/s`);
 }
 line();
+line("The filesystem alone (file-ceiling.c: 2 KB created in tmp/, renamed into new/; no Node.js, no SMTP)");
+const ceilings = new Map<string, FileCeiling>();
+const ceilingProbe = await buildFileCeiling();
+for (const run of RUNS) {
+  if (!ceilingProbe.probe) break;
+  const threads = Math.min(run.sessions, 100);
+  const ceiling = await fileCeiling(ceilingProbe.probe, threads, run.messages);
+  ceilings.set(run.label, ceiling);
+  line(
+    `  ${threads} threads: ${fixed(ceiling.durable)} files/s durable, one by one; ${fixed(ceiling.unsynced)} files/s with no sync`,
+  );
+}
+if (ceilingProbe.why) line(`  skipped: ${ceilingProbe.why}`);
+await ceilingProbe.remove();
+line();
 line("Latency:");
 const latency = await sendMailLatency();
 line();
@@ -257,9 +274,9 @@ line();
 line(`At the end: ${loadAverage()}. Other programs on the machine slow every server; compare peers of one run.`);
 line();
 line(
-  "| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare | store alone msgs/s | store alone / bare |",
+  "| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare | store alone msgs/s | store alone / bare | files alone, durable (C) | files alone, no sync (C) / bare |",
 );
-line("|---|---:|---:|---:|---:|---:|---:|---:|");
+line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 const ratios: { vsMaildev: number; vsBare: number }[] = [];
 for (const [label, row] of ingestResults) {
   const ours = row.get("porthost") ?? NaN;
@@ -267,8 +284,9 @@ for (const [label, row] of ingestResults) {
   const bare = row.get("bare smtp-server") ?? NaN;
   ratios.push({ vsMaildev: ours / maildev, vsBare: ours / bare });
   const store = storeRates.get(label) ?? NaN;
+  const files = ceilings.get(label);
   line(
-    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x | ${fixed(store)} | ${fixed(store / bare, 2)}x |`,
+    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x | ${fixed(store)} | ${fixed(store / bare, 2)}x | ${files ? fixed(files.durable) : "-"} | ${files ? `${fixed(files.unsynced / bare, 2)}x` : "-"} |`,
   );
 }
 line();
