@@ -10,6 +10,8 @@ import { buildWeb, type WebService } from "../src/index.js";
 // The wire fast path answers simple requests for files in memory on the raw socket, before
 // node's parser; these tests talk raw HTTP/1.1 to tell which side answered and how.
 const page = `<!doctype html><title>wire</title>${"<p>port 80 answers</p>\n".repeat(60)}`;
+/** 102 KB: past the size the wire path joins to its head. */
+const big = "0123456789abcdef\n".repeat(6_000);
 let root: string;
 let remove: () => Promise<void>;
 let web: WebService;
@@ -85,6 +87,8 @@ beforeAll(async () => {
   root = path.join(temp.dir, "public");
   await mkdir(root);
   await writeFile(path.join(root, "index.html"), page);
+  // Every file is written before the service starts: a change empties the file cache.
+  await writeFile(path.join(root, "big.txt"), big);
   web = await buildWeb({ config: testConfig(), publicDir: root, port: 0 });
   web.app.server.on("request", () => (seenByNode += 1));
   port = (await web.listen())[0]!.port;
@@ -137,6 +141,17 @@ describe("the wire fast path, over raw sockets", () => {
     expect(wire.answers.map((a) => withoutDate(a.head))).toEqual(node.answers.map((a) => withoutDate(a.head)));
   });
 
+  it("sends a bigger file (head, then the cached body) as node's path does", async () => {
+    await exchange([get("/big.txt")], ["GET"]); // the routes load it into memory
+    const before = seenByNode;
+    const wire = await exchange([get("/big.txt") + get("/big.txt")], ["GET", "GET"]);
+    expect(seenByNode).toBe(before);
+    const request = get("/big.txt");
+    const node = await exchange([request.slice(0, 10), request.slice(10)], ["GET"]);
+    expect(wire.answers.map((a) => a.body.toString())).toEqual([big, big]);
+    expect(withoutDate(wire.answers[1]!.head)).toBe(withoutDate(node.answers[0]!.head));
+  });
+
   it("hands the rest of a connection to node at the first request it does not answer", async () => {
     const before = seenByNode;
     const { answers } = await exchange(
@@ -156,9 +171,9 @@ describe("the wire fast path, over raw sockets", () => {
     const bad = await exchange([get("/index.html") + get("/index.html", "X-A: b\u0000c\r\n")], ["GET", "GET"]);
     expect(bad.answers.map((a) => a.status)).toEqual([200, 400]);
     expect(bad.closed).toBe(true);
-    const big = await exchange([get("/index.html", `X-Big: ${"b".repeat(20 * 1024)}\r\n`)], ["GET"]);
-    expect(big.answers.map((a) => a.status)).toEqual([431]);
-    expect(big.closed).toBe(true);
+    const oversized = await exchange([get("/index.html", `X-Big: ${"b".repeat(20 * 1024)}\r\n`)], ["GET"]);
+    expect(oversized.answers.map((a) => a.status)).toEqual([431]);
+    expect(oversized.closed).toBe(true);
   });
 
   it("never serves outside the root nor a dotfile, whatever the path (node's routes refuse them)", async () => {

@@ -80,7 +80,7 @@ export function staticWireAnswer(cache: FileCache, record: RequestRecorder, keep
     const started = performance.now();
     const answer = cachedAnswer(cache, request.target, request.headers);
     if (!answer) return undefined;
-    const bytes = responses.bytes(answer.variant, answer.status, request.method);
+    const buffers = responses.bytes(answer.variant, answer.status, request.method);
     record({
       socket,
       method: request.method,
@@ -90,6 +90,6 @@ export function staticWireAnswer(cache: FileCache, record: RequestRecorder, keep
       bytesOut: bytesSent(answer, request.method),
       durationMs: performance.now() - started,
     });
-    return bytes;
+    return buffers;
   };
 }

@@ -2,8 +2,8 @@ import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import { readSimpleRequest, type SimpleRequest } from "./simple-request.js";
 
-/** The bytes of a whole response to a simple request, or undefined to leave it to node. */
-export type WireAnswer = (request: SimpleRequest, socket: Socket) => Buffer | undefined;
+/** The bytes of a whole response to a simple request, in order, or undefined to leave it to node. */
+export type WireAnswer = (request: SimpleRequest, socket: Socket) => readonly Buffer[] | undefined;
 
 export interface WireLimits {
   /** Node's maxHeaderSize: a longer request head goes to node, which answers 431. */
@@ -62,9 +62,14 @@ export function installWireFastPath(server: Server, answer: WireAnswer, limits: 
       let at = 0;
       while (at < chunk.length) {
         const request = readSimpleRequest(chunk, at, limits.maxHeaderBytes);
-        const bytes = request && answer(request, socket);
-        if (!request || !bytes) return handOff(chunk.subarray(at));
-        socket.write(bytes);
+        const buffers = request && answer(request, socket);
+        if (!request || !buffers) return handOff(chunk.subarray(at));
+        if (buffers.length === 1) socket.write(buffers[0] as Buffer);
+        else {
+          socket.cork();
+          for (const buffer of buffers) socket.write(buffer);
+          socket.uncork();
+        }
         at = request.end;
       }
       if (!answered) {
