@@ -69,9 +69,11 @@ export class Maildrop {
   private constructor(
     private readonly store: MailStore,
     private readonly messages: readonly MaildropMessage[],
+    /** Whose maildrop this is (one per recipient), or undefined for the shared one. */
+    private readonly recipient: string | undefined,
   ) {}
 
-  /** Every message in the store, or only those for `recipient`, oldest first. */
+  /** Every message in the store, or only those for `recipient` (and not deleted by it), oldest first. */
   static async open(store: MailStore, sizes: WireSizes, recipient: string | undefined): Promise<Maildrop> {
     const summaries = await store.all(recipient === undefined ? {} : { recipient });
     const counted: (number | undefined)[] = [];
@@ -85,7 +87,7 @@ export class Maildrop {
       if (size === undefined) return;
       messages.push({ number: messages.length + 1, id: summary.id, uid: uidOf(summary.id), size, deleted: false });
     });
-    return new Maildrop(store, messages);
+    return new Maildrop(store, messages, recipient);
   }
 
   /** The highest message number: numbers never shift within a session, even after DELE. */
@@ -117,14 +119,18 @@ export class Maildrop {
     for (const message of this.messages) message.deleted = false;
   }
 
-  /** The UPDATE state: removes what was marked. A message already gone counts as removed. */
+  /**
+   * The UPDATE state: removes what was marked. A message already gone counts as removed. In
+   * one maildrop per recipient, a message with other recipients leaves this maildrop only.
+   */
   async removeMarked(): Promise<{ removed: number; failed: number }> {
     let removed = 0;
     let failed = 0;
     for (const message of this.messages) {
       if (!message.deleted) continue;
       try {
-        await this.store.delete(message.id);
+        if (this.recipient === undefined) await this.store.delete(message.id);
+        else await this.store.deleteFor(message.id, this.recipient);
         removed += 1;
       } catch {
         failed += 1;

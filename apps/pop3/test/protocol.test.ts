@@ -358,6 +358,35 @@ describe("one maildrop per recipient (PORTHOST_POP3_MAILBOX=recipient)", () => {
   });
 });
 
+describe("one maildrop per recipient: DELE", () => {
+  it("takes a shared message out of the deleter's maildrop only; the last recipient's DELE removes the file", async () => {
+    const pop3 = await start({ settings: { mailbox: "recipient" } });
+    const id = await pop3.deliver(crlfMessage("for both"), ["bob@example.test", "carol@example.test"]);
+    const inbox = async (user: string): Promise<string> => {
+      const client = await pop3.connect();
+      const greeting = await client.login(user, "x");
+      await client.command("QUIT");
+      return greeting;
+    };
+
+    const bob = await pop3.connect();
+    expect(await bob.login("bob@example.test", "x")).toMatch(/has 1 message /);
+    expect(await bob.command("DELE 1")).toMatch(/^\+OK/);
+    expect(await bob.command("QUIT")).toMatch(/^\+OK/);
+    expect(await inbox("bob@example.test")).toMatch(/has 0 messages/);
+    expect(await inbox("carol@example.test")).toMatch(/has 1 message /);
+    expect(await readdir(path.join(pop3.maildir, "new"))).toEqual([id]);
+
+    const carol = await pop3.connect();
+    await carol.login("carol@example.test", "x");
+    expect((await carol.multi("RETR 1")).lines).toContain("Subject: for both");
+    await carol.command("DELE 1");
+    await carol.command("QUIT");
+    expect(await readdir(path.join(pop3.maildir, "new"))).toEqual([]);
+    expect(await inbox("carol@example.test")).toMatch(/has 0 messages/);
+  });
+});
+
 describe("limits", () => {
   it("answers a line over PORTHOST_POP3_MAX_LINE_BYTES at once, drops it and goes on", async () => {
     const pop3 = await start({ settings: { maxLineBytes: 300 } });

@@ -6,5 +6,6 @@ export * from "./message-name.js";
 export { MaildirIndex, RECONCILE_INTERVAL_MS, type IndexEntry, type MaildirIndexOptions } from "./maildir-index.js";
 export { DirectorySync } from "./directory-sync.js";
 export { summarizeHeaders, splitAddresses, type HeaderSummary } from "./header-summary.js";
-export { bareAddress, isAddressedTo } from "./recipients.js";
+export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
+export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
 export { lockMaildrop, LOCK_DIR, LOCK_REFRESH_MS, LOCK_STALE_MS, type MaildropLock } from "./maildrop-lock.js";

@@ -15,7 +15,8 @@ import {
 } from "./maildir.js";
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
 import { messageFlags } from "./message-name.js";
-import { isAddressedTo } from "./recipients.js";
+import { RecipientDeletions } from "./recipient-deletions.js";
+import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 import { parseTraceHeaders } from "./trace-headers.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -58,7 +59,10 @@ export interface ListOptions {
 }
 
 export interface AllOptions {
-  /** Only the messages for this address (see isAddressedTo); unset: every message. */
+  /**
+   * Only the messages for this address (see isAddressedTo) that it has not deleted
+   * (deleteFor); unset: every message.
+   */
   readonly recipient?: string;
 }
 
@@ -142,6 +146,7 @@ function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
 export class MailStore {
   private readonly summaries = new Map<string, CachedSummary>();
   private readonly syncs: DeliverySyncs;
+  private readonly deletions: RecipientDeletions;
   private pruning: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -150,6 +155,7 @@ export class MailStore {
     private readonly options: MailStoreOptions,
   ) {
     this.syncs = deliverySyncs(root);
+    this.deletions = new RecipientDeletions(root);
   }
 
   /** Opens (creating if needed) the Maildir at `root` and indexes it. */
@@ -216,12 +222,14 @@ export class MailStore {
   async all(options: AllOptions = {}): Promise<MessageSummary[]> {
     await this.index.refresh();
     await this.loadAllSummaries();
+    const deleted = options.recipient === undefined ? undefined : await this.deletions.deletedBy(options.recipient);
     const messages: MessageSummary[] = [];
     for (const entry of [...this.index.entries()]) {
       const cached = this.summaries.get(entry.id);
       if (!cached) continue;
       const summary = { ...cached.summary, flags: messageFlags(entry.name) };
-      if (options.recipient === undefined || isAddressedTo(summary, options.recipient)) messages.push(summary);
+      if (options.recipient === undefined) messages.push(summary);
+      else if (isAddressedTo(summary, options.recipient) && !deleted?.has(summary.id)) messages.push(summary);
     }
     return messages;
   }
@@ -285,8 +293,26 @@ export class MailStore {
       await unlink(file);
       return true;
     });
+    await this.deletions.forget(id);
     if (!removed) return false;
     this.forget(id);
+    return true;
+  }
+
+  /**
+   * Deletes a message from one recipient's view only (one maildrop per recipient): the file
+   * stays for its other recipients and goes when the last of them deletes it. A message not
+   * addressed to `recipient` is left alone. Returns false when there is no such message.
+   */
+  async deleteFor(id: string, recipient: string): Promise<boolean> {
+    const summary = await this.summary(id);
+    if (!summary) return false;
+    const everyone = recipientsOf(summary);
+    const who = bareAddress(recipient);
+    if (!everyone.has(who)) return true;
+    if (everyone.size === 1) return this.delete(id);
+    const deletedBy = await this.deletions.record(id, who);
+    if ([...everyone].every((address) => deletedBy.has(address))) await this.delete(id);
     return true;
   }
 
@@ -318,6 +344,7 @@ export class MailStore {
       await unlink(path.join(this.root, oldest.dir, oldest.name)).catch((error: unknown) => {
         if (!isMissing(error)) throw error;
       });
+      await this.deletions.forget(oldest.id);
       this.forget(oldest.id);
     }
   }

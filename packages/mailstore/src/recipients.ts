@@ -7,15 +7,17 @@ export function bareAddress(value: string): string {
   return (angle?.[1] ?? value).trim().toLowerCase();
 }
 
+type Addressed = { readonly envelope: Envelope | null } & Pick<HeaderSummary, "to" | "cc">;
+
 /**
- * Whether a message is for `address`: one of its SMTP RCPT TO (Bcc included), or, for a
- * message with no envelope (put in the Maildir by another program), its To: or Cc: headers.
+ * A message's recipients, bare and each once: its SMTP RCPT TO (Bcc included), or, for a
+ * message with no envelope (put in the Maildir by another program), its To: and Cc: headers.
  */
-export function isAddressedTo(
-  message: { readonly envelope: Envelope | null } & Pick<HeaderSummary, "to" | "cc">,
-  address: string,
-): boolean {
-  const wanted = bareAddress(address);
-  const recipients = message.envelope ? message.envelope.rcptTo : [...message.to, ...message.cc];
-  return recipients.some((recipient) => bareAddress(recipient) === wanted);
+export function recipientsOf(message: Addressed): Set<string> {
+  return new Set((message.envelope ? message.envelope.rcptTo : [...message.to, ...message.cc]).map(bareAddress));
+}
+
+/** Whether a message is for `address`: one of recipientsOf(message). */
+export function isAddressedTo(message: Addressed, address: string): boolean {
+  return recipientsOf(message).has(bareAddress(address));
 }

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
 import { testEnvelope } from "./envelope-fixture.js";
-import { MailStore, type Envelope } from "../src/index.js";
+import { MailStore, RECIPIENT_DELETIONS_DIR, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
 
@@ -259,5 +259,49 @@ describe("MailStore", () => {
     expect((await store.all({ recipient: "CAROL@example.test" })).map((m) => m.id)).toEqual([b.id]);
     expect((await store.all({ recipient: "dave@example.test" })).map((m) => m.subject)).toEqual(["foreign"]);
     expect(await store.all({ recipient: "nobody@example.test" })).toEqual([]);
+  });
+
+  it("deleteFor(): a message leaves one recipient's view; the file goes with its last recipient's delete", async () => {
+    const store = await openStore();
+    const shared = await store.deliver(message("for three"), {
+      envelope: envelope(["ann@example.test", "Bob@example.test", "carol@example.test"]),
+    });
+    const alone = await store.deliver(message("for ann"), { envelope: envelope(["ann@example.test"]) });
+    const subjects = async (recipient: string): Promise<string[]> =>
+      (await store.all({ recipient })).map((m) => m.subject);
+
+    expect(await store.deleteFor(shared.id, "ANN@example.test")).toBe(true);
+    expect(await subjects("ann@example.test")).toEqual(["for ann"]);
+    expect(await subjects("bob@example.test")).toEqual(["for three"]);
+    // Another process (POP3 beside the web service) sees the same views.
+    const other = await openStore();
+    expect((await other.all({ recipient: "ann@example.test" })).map((m) => m.subject)).toEqual(["for ann"]);
+    expect((await other.all()).length).toBe(2);
+    // A message not addressed to the recipient is left alone; an unknown id is false.
+    expect(await store.deleteFor(shared.id, "dave@example.test")).toBe(true);
+    expect(await store.deleteFor("no-such-id", "ann@example.test")).toBe(false);
+
+    expect(await store.deleteFor(shared.id, "<bob@example.test>")).toBe(true);
+    expect(await readdir(path.join(root, "new"))).toContain(shared.id);
+    expect(await store.deleteFor(shared.id, "carol@example.test")).toBe(true);
+    expect(await readdir(path.join(root, "new"))).toEqual([alone.id]);
+    expect(await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).toEqual([]);
+    // A message with a single recipient goes at once, leaving no record.
+    expect(await store.deleteFor(alone.id, "ann@example.test")).toBe(true);
+    expect(await readdir(path.join(root, "new"))).toEqual([]);
+  });
+
+  it("drops a partly deleted message's records when the message itself is deleted or pruned", async () => {
+    const store = await openStore({ maxMessages: 2 });
+    const first = await store.deliver(message("first"), { envelope: envelope(["a@example.test", "b@example.test"]) });
+    const second = await store.deliver(message("second"), { envelope: envelope(["a@example.test", "b@example.test"]) });
+    await store.deleteFor(first.id, "a@example.test");
+    await store.deleteFor(second.id, "a@example.test");
+    expect((await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).sort()).toEqual([first.id, second.id].sort());
+    expect(await store.delete(second.id)).toBe(true);
+    await store.deliver(message("third"), { envelope: envelope(["a@example.test"]) });
+    await store.deliver(message("fourth"), { envelope: envelope(["a@example.test"]) });
+    await store.pruned();
+    expect(await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).toEqual([]);
   });
 });
