@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import nodemailer from "nodemailer";
-import { maildirRoot, MailStore } from "@porthost/mailstore";
+import { maildirRoot, MailStore, SUMMARY_FILE } from "@porthost/mailstore";
 import { tempDir } from "@porthost/testkit";
 import { buildFileCeiling, fileCeiling, type FileCeiling } from "./file-ceiling.js";
 import { fixed, p50, timeSerial } from "./measure.js";
@@ -202,6 +202,13 @@ async function atScale(): Promise<StoredResults> {
         `page 2 p50 ${fixed(secondPageP50, 2)} ms, first search ${fixed(firstSearchMs)} ms, search p50 ${fixed(searchP50, 2)} ms, get p50 ${fixed(getP50, 2)} ms`,
     );
     await store.close();
+    // A new reader (the web service after a restart) searches from the summary file the first one left.
+    started = performance.now();
+    const reopened = await MailStore.open(maildirRoot(dir));
+    await reopened.list({ query: "nobody-matches-this-either" });
+    const searchAfterRestartMs = performance.now() - started;
+    await reopened.close();
+    line(`  a new reader's first search (open included, from ${SUMMARY_FILE}): ${fixed(searchAfterRestartMs)} ms`);
     await target.stop();
     return {
       fillRate,

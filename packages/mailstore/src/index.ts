@@ -8,4 +8,5 @@ export { DirectorySync } from "./directory-sync.js";
 export { summarizeHeaders, splitAddresses, type HeaderSummary } from "./header-summary.js";
 export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
+export { SUMMARY_FILE } from "./summary-file.js";
 export { lockMaildrop, LOCK_DIR, LOCK_REFRESH_MS, LOCK_STALE_MS, type MaildropLock } from "./maildrop-lock.js";

@@ -16,6 +16,7 @@ import {
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
 import { messageFlags } from "./message-name.js";
 import { RecipientDeletions } from "./recipient-deletions.js";
+import { SummaryFile } from "./summary-file.js";
 import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 import { parseTraceHeaders } from "./trace-headers.js";
 
@@ -116,10 +117,17 @@ export interface RawMessage {
   readonly stream: Readable;
 }
 
+type StoredSummary = Omit<MessageSummary, "flags">;
+
 interface CachedSummary {
-  readonly summary: Omit<MessageSummary, "flags">;
+  readonly summary: StoredSummary;
   /** From, To, Cc and Subject lowercased, for the text filter. */
   readonly haystack: string;
+}
+
+function cachedSummary(summary: StoredSummary): CachedSummary {
+  const haystack = [summary.from, ...summary.to, ...summary.cc, summary.subject].join("\n").toLowerCase();
+  return { summary, haystack };
 }
 
 function isMissing(error: unknown): boolean {
@@ -147,6 +155,9 @@ export class MailStore {
   private readonly summaries = new Map<string, CachedSummary>();
   private readonly syncs: DeliverySyncs;
   private readonly deletions: RecipientDeletions;
+  private readonly summaryFile: SummaryFile<StoredSummary>;
+  /** Whether the summary file was read into `summaries` (once, when every summary is first needed). */
+  private summaryFileRead = false;
   private pruning: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -156,6 +167,7 @@ export class MailStore {
   ) {
     this.syncs = deliverySyncs(root);
     this.deletions = new RecipientDeletions(root);
+    this.summaryFile = new SummaryFile(root);
   }
 
   /** Opens (creating if needed) the Maildir at `root` and indexes it. */
@@ -330,6 +342,7 @@ export class MailStore {
 
   async close(): Promise<void> {
     await this.pruning;
+    await this.summaryFile.flush();
     this.index.close();
     await this.syncs.newDir.close();
   }
@@ -400,14 +413,21 @@ export class MailStore {
     const headers = summarizeHeaders(loaded.text);
     const envelope = parseTraceHeaders(loaded.text, entry.id);
     const receivedAt = envelope?.receivedAt ?? new Date(entry.key / 1000).toISOString();
-    const summary = { id: entry.id, receivedAt, size: loaded.size, envelope, ...headers };
-    const haystack = [headers.from, ...headers.to, ...headers.cc, headers.subject].join("\n").toLowerCase();
-    const cached = { summary, haystack };
-    if (this.index.get(entry.id)) this.summaries.set(entry.id, cached);
+    const cached = cachedSummary({ id: entry.id, receivedAt, size: loaded.size, envelope, ...headers });
+    if (this.index.get(entry.id)) {
+      this.summaries.set(entry.id, cached);
+      this.summaryFile.add(cached.summary);
+    }
     return cached;
   }
 
   private async loadAllSummaries(): Promise<void> {
+    if (!this.summaryFileRead) {
+      this.summaryFileRead = true;
+      for (const summary of await this.summaryFile.read((id) => this.index.get(id) !== undefined)) {
+        if (!this.summaries.has(summary.id)) this.summaries.set(summary.id, cachedSummary(summary));
+      }
+    }
     const missing = this.index.entries().filter((entry) => !this.summaries.has(entry.id));
     for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));

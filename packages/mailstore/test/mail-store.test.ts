@@ -1,10 +1,10 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
 import { testEnvelope } from "./envelope-fixture.js";
-import { MailStore, RECIPIENT_DELETIONS_DIR, type Envelope } from "../src/index.js";
+import { MailStore, RECIPIENT_DELETIONS_DIR, SUMMARY_FILE, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
 
@@ -228,7 +228,7 @@ describe("MailStore", () => {
     ]);
     expect(page.messages[0]?.envelope).toMatchObject({ mailFrom: "ann@example.test", rcptTo: ["bob@example.test"] });
     expect(page.messages[1]?.envelope).toBeNull();
-    expect((await readdir(root)).sort()).toEqual(["cur", "new", "tmp"]);
+    expect((await readdir(root)).filter((name) => name !== SUMMARY_FILE).sort()).toEqual(["cur", "new", "tmp"]);
     expect(page.messages[1]?.receivedAt).toBe("2023-11-14T22:13:20.000Z");
     expect(await readFile(path.join(root, "cur", `${foreign}:2,RS`), "utf8")).toContain("foreign");
   });
@@ -303,5 +303,81 @@ describe("MailStore", () => {
     await store.deliver(message("fourth"), { envelope: envelope(["a@example.test"]) });
     await store.pruned();
     expect(await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).toEqual([]);
+  });
+
+  describe("the summary file (porthost-summaries.jsonl), a cache of what lists show", () => {
+    const summaryLines = async (): Promise<{ v: number; summary: { id: string; subject: string } }[]> =>
+      (await readFile(path.join(root, SUMMARY_FILE), "utf8"))
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as { v: number; summary: { id: string; subject: string } });
+
+    it("keeps each message's summary once it is read, and a new process searches from it, not the messages", async () => {
+      const first = await openStore();
+      const kept = await first.deliver(message("kept"), { envelope: envelope() });
+      const other = await first.deliver(message("other"), { envelope: envelope() });
+      expect((await first.list({ query: "kept" })).messages.map((m) => m.id)).toEqual([kept.id]);
+      await first.close();
+      const lines = await summaryLines();
+      expect(lines.map((l) => l.summary.id).sort()).toEqual([kept.id, other.id].sort());
+      expect(lines.find((l) => l.summary.id === kept.id)?.summary).toMatchObject({ subject: "kept", size: kept.size });
+
+      // A line the file holds wins over reading the message again: a distinctive subject shows it was used.
+      const marked = lines.map((l) =>
+        l.summary.id === other.id ? { ...l, summary: { ...l.summary, subject: "from the summary file" } } : l,
+      );
+      await writeFile(path.join(root, SUMMARY_FILE), marked.map((l) => `${JSON.stringify(l)}\n`).join(""));
+      const second = await openStore();
+      expect((await second.list({ query: "summary file" })).messages.map((m) => m.id)).toEqual([other.id]);
+    });
+
+    it("counts a line only for a message the Maildir holds, and passes over broken or foreign lines", async () => {
+      const first = await openStore();
+      const gone = await first.deliver(message("gone"), { envelope: envelope() });
+      const stays = await first.deliver(message("stays"), { envelope: envelope() });
+      await first.all();
+      await first.close();
+      const file = path.join(root, SUMMARY_FILE);
+      await writeFile(
+        file,
+        `${await readFile(file, "utf8")}not json\n{"v":99,"summary":{"id":"${stays.id}"}}\n{"v":1,"summ`,
+      );
+      await unlink(path.join(root, "new", gone.id));
+
+      const second = await openStore();
+      expect((await second.all()).map((m) => m.subject)).toEqual(["stays"]);
+      expect((await second.list({ query: "gone" })).total).toBe(0);
+      // A message delivered after the cut-short line is still kept, on a line of its own.
+      const later = await second.deliver(message("later"), { envelope: envelope() });
+      await second.all();
+      await second.close();
+      const third = await openStore();
+      expect((await third.all()).map((m) => m.subject)).toEqual(["stays", "later"]);
+      const parsed = (await readFile(file, "utf8")).split("\n").flatMap((line) => {
+        try {
+          return [JSON.parse(line) as { summary: { id: string } }];
+        } catch {
+          return [];
+        }
+      });
+      expect(parsed.map((l) => l.summary.id)).toContain(later.id);
+    });
+
+    it("is rewritten without its dead lines when they are most of it", async () => {
+      const first = await openStore();
+      const live = await first.deliver(message("live"), { envelope: envelope() });
+      await first.all();
+      await first.close();
+      const file = path.join(root, SUMMARY_FILE);
+      const [line] = await summaryLines();
+      const dead = Array.from({ length: 1_500 }, (_, i) =>
+        JSON.stringify({ ...line, summary: { ...line!.summary, id: `1.M${i}P1Q1.gone` } }),
+      );
+      await writeFile(file, `${dead.join("\n")}\n${await readFile(file, "utf8")}`);
+
+      const second = await openStore();
+      expect((await second.all()).map((m) => m.id)).toEqual([live.id]);
+      expect((await summaryLines()).map((l) => l.summary.id)).toEqual([live.id]);
+    });
   });
 });
