@@ -156,8 +156,8 @@ export class MailStore {
   private readonly syncs: DeliverySyncs;
   private readonly deletions: RecipientDeletions;
   private readonly summaryFile: SummaryFile<StoredSummary>;
-  /** Whether the summary file was read into `summaries` (once, when every summary is first needed). */
-  private summaryFileRead = false;
+  /** The summary file read into `summaries`: once, when every summary is first needed. */
+  private summaryFileRead: Promise<void> | undefined;
   private pruning: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -422,12 +422,14 @@ export class MailStore {
   }
 
   private async loadAllSummaries(): Promise<void> {
-    if (!this.summaryFileRead) {
-      this.summaryFileRead = true;
-      for (const summary of await this.summaryFile.read((id) => this.index.get(id) !== undefined)) {
-        if (!this.summaries.has(summary.id)) this.summaries.set(summary.id, cachedSummary(summary));
-      }
-    }
+    this.summaryFileRead ??= this.summaryFile
+      .read((id) => this.index.get(id) !== undefined)
+      .then((stored) => {
+        for (const summary of stored) {
+          if (!this.summaries.has(summary.id)) this.summaries.set(summary.id, cachedSummary(summary));
+        }
+      });
+    await this.summaryFileRead;
     const missing = this.index.entries().filter((entry) => !this.summaries.has(entry.id));
     for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));

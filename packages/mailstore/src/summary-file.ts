@@ -14,10 +14,6 @@ const FORMAT = 1;
 /** The file is rewritten without dead lines when they are most of at least this many. */
 const COMPACT_MIN_LINES = 1_000;
 
-function isMissing(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "ENOENT";
-}
-
 interface Line<T> {
   readonly v: number;
   readonly summary: T;
@@ -52,9 +48,8 @@ export class SummaryFile<T extends { readonly id: string }> {
     let text: string;
     try {
       text = await readFile(this.file, "utf8");
-    } catch (error) {
-      if (isMissing(error)) return [];
-      throw error;
+    } catch {
+      return []; // missing or unreadable: every summary is read from its message instead
     }
     const live = new Map<string, T>();
     let lines = 0;
