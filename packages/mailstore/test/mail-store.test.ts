@@ -363,6 +363,14 @@ describe("MailStore", () => {
       expect(parsed.map((l) => l.summary.id)).toContain(later.id);
     });
 
+    it("is only a cache: when it cannot be read or written, lists read the messages", async () => {
+      await mkdir(path.join(root, SUMMARY_FILE)); // a directory where the file would be
+      const store = await openStore();
+      await store.deliver(message("still listed"), { envelope: envelope() });
+      expect((await store.list({ query: "still" })).messages.map((m) => m.subject)).toEqual(["still listed"]);
+      expect((await store.all()).length).toBe(1);
+    });
+
     it("is rewritten without its dead lines when they are most of it", async () => {
       const first = await openStore();
       const live = await first.deliver(message("live"), { envelope: envelope() });
