@@ -364,7 +364,7 @@ describe("MailStore", () => {
     });
 
     it("is only a cache: when it cannot be read or written, lists read the messages", async () => {
-      await mkdir(path.join(root, SUMMARY_FILE)); // a directory where the file would be
+      await mkdir(path.join(root, SUMMARY_FILE), { recursive: true }); // a directory where the file would be
       const store = await openStore();
       await store.deliver(message("still listed"), { envelope: envelope() });
       expect((await store.list({ query: "still" })).messages.map((m) => m.subject)).toEqual(["still listed"]);
