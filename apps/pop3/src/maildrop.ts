@@ -69,8 +69,8 @@ export class Maildrop {
   private constructor(
     private readonly store: MailStore,
     private readonly messages: readonly MaildropMessage[],
-    /** Whose maildrop this is (one per recipient), or undefined for the shared one. */
-    private readonly recipient: string | undefined,
+    /** Whose maildrop this is (one per recipient): whose view of each message it shows. Undefined: the shared one. */
+    readonly recipient: string | undefined,
   ) {}
 
   /** Every message in the store, or only those for `recipient` (and not deleted by it), oldest first. */

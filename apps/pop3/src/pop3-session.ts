@@ -103,8 +103,6 @@ export class Pop3Session {
   private user: string | undefined;
   private lock: MaildropLock | undefined;
   private maildrop: Maildrop | undefined;
-  /** In one maildrop per recipient: whose view of each message this session sends. */
-  private recipient: string | undefined;
   private readonly idle: NodeJS.Timeout;
   private readonly onData = (chunk: Buffer): void => this.received(chunk);
 
@@ -306,7 +304,6 @@ export class Pop3Session {
   /** Locks the user's maildrop and takes its snapshot: the TRANSACTION state begins. */
   private async openMaildrop(user: string): Promise<void> {
     const recipient = this.services.mailbox === "recipient" ? bareAddress(user) : undefined;
-    this.recipient = recipient;
     const name = recipient ?? SHARED_MAILDROP;
     let lock: MaildropLock | undefined;
     try {
@@ -390,7 +387,7 @@ export class Pop3Session {
     const encoder = new WireEncoder({ stuff: true, ...(bodyLines === undefined ? {} : { bodyLines }) });
     this.send(first);
     try {
-      for await (const chunk of recipientView(raw.stream as AsyncIterable<Buffer>, this.recipient)) {
+      for await (const chunk of recipientView(raw.stream as AsyncIterable<Buffer>, this.maildrop?.recipient)) {
         await this.write(encoder.push(chunk));
         if (encoder.done || this.ended) break;
       }

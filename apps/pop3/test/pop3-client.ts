@@ -2,7 +2,8 @@ import net from "node:net";
 import { Readable } from "node:stream";
 import path from "node:path";
 import type tls from "node:tls";
-import { MailStore, type Envelope } from "@porthost/mailstore";
+import { MailStore } from "@porthost/mailstore";
+import { testEnvelope } from "@porthost/mailstore/testing";
 import { tempDir, upgradeToTls } from "@porthost/testkit";
 import { buildPop3, type Pop3Options, type Pop3Service } from "../src/index.js";
 
@@ -139,20 +140,6 @@ export function unstuff(body: Buffer): Buffer {
   return Buffer.from(text.replace(/(^|\r\n)\.\./g, "$1."), "latin1");
 }
 
-export function envelopeTo(rcptTo: string[]): Envelope {
-  return {
-    mailFrom: "ann@example.test",
-    rcptTo,
-    client: { address: "127.0.0.1", port: 40000, helo: "client.test" },
-    server: { address: "127.0.0.1", port: 8025 },
-    tls: null,
-    authUser: null,
-    receivedAt: new Date().toISOString(),
-    smtputf8: false,
-    body: null,
-  };
-}
-
 export interface RunningPop3 {
   pop3: Pop3Service;
   port: number;
@@ -183,7 +170,7 @@ export async function startPop3(
     store,
     async deliver(content, rcptTo = ["you@example.test"]) {
       const bytes = typeof content === "string" ? Buffer.from(content, "latin1") : content;
-      return (await store.deliver(Readable.from([bytes]), { envelope: envelopeTo(rcptTo) })).id;
+      return (await store.deliver(Readable.from([bytes]), { envelope: testEnvelope({ rcptTo }) })).id;
     },
     async connect() {
       const client = await RawPop3.connect(running.port);

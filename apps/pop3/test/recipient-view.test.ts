@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { traceHeaders } from "@porthost/mailstore";
 import { recipientView } from "../src/recipient-view.js";
-import { envelopeTo } from "./pop3-client.js";
+import { testEnvelope } from "@porthost/mailstore/testing";
 
-const envelope = { ...envelopeTo(["bob@example.test", "Zoë@example.test", "eve@example.test"]), smtputf8: true };
+const envelope = testEnvelope({ rcptTo: ["bob@example.test", "Zoë@example.test", "eve@example.test"], smtputf8: true });
 const message = Buffer.concat([traceHeaders(envelope), Buffer.from("Subject: hi\r\n\r\nbody\r\n")]);
 
 async function view(bytes: Buffer, recipient: string | undefined, chunk: number): Promise<string> {

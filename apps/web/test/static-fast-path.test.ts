@@ -1,9 +1,9 @@
 import http, { type IncomingHttpHeaders } from "node:http";
-import { writeFile, mkdir } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "@porthost/testkit";
+import { publicSite } from "./public-site.js";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
@@ -42,11 +42,7 @@ function comparable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 }
 
 beforeAll(async () => {
-  const temp = await tempDir();
-  remove = temp.remove;
-  root = path.join(temp.dir, "public");
-  await mkdir(root);
-  await writeFile(path.join(root, "index.html"), page);
+  ({ root, remove } = await publicSite({ "index.html": page }));
   web = await buildWeb({ config: testConfig(), publicDir: root, port: 0 });
   web.app.addHook("onRequest", (_request, _reply, done) => {
     routed += 1;

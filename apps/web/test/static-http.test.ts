@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "@porthost/testkit";
+import { publicSite } from "./public-site.js";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
@@ -14,13 +14,7 @@ let remove: () => Promise<void>;
 let web: WebService;
 
 beforeAll(async () => {
-  const temp = await tempDir();
-  remove = temp.remove;
-  root = path.join(temp.dir, "public");
-  await mkdir(root);
-  await writeFile(path.join(root, "index.html"), page);
-  await writeFile(path.join(root, "tiny.txt"), "0123456789");
-  await writeFile(path.join(root, "big.txt"), big);
+  ({ root, remove } = await publicSite({ "index.html": page, "tiny.txt": "0123456789", "big.txt": big }));
   web = await buildWeb({ config, publicDir: root });
 });
 afterAll(async () => {

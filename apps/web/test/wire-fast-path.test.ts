@@ -1,9 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
-import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "@porthost/testkit";
+import { publicSite } from "./public-site.js";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
@@ -82,13 +80,7 @@ const get = (target: string, extra = ""): string => `GET ${target} HTTP/1.1\r\nH
 const withoutDate = (head: string): string => head.replace(/\r\nDate: [^\r]*/, "");
 
 beforeAll(async () => {
-  const temp = await tempDir();
-  remove = temp.remove;
-  root = path.join(temp.dir, "public");
-  await mkdir(root);
-  await writeFile(path.join(root, "index.html"), page);
-  // Every file is written before the service starts: a change empties the file cache.
-  await writeFile(path.join(root, "big.txt"), big);
+  ({ root, remove } = await publicSite({ "index.html": page, "big.txt": big }));
   web = await buildWeb({ config: testConfig(), publicDir: root, port: 0 });
   web.app.server.on("request", () => (seenByNode += 1));
   port = (await web.listen())[0]!.port;

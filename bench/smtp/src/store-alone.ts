@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { MailStore } from "@porthost/mailstore";
+import { testEnvelope } from "@porthost/mailstore/testing";
 import { tempDir } from "@porthost/testkit";
 import { MESSAGE_BYTES } from "./smtp-source.js";
 
@@ -13,16 +14,6 @@ export async function storeAlone(messages: number, concurrency: number): Promise
   const { dir, remove } = await tempDir("porthost-bench-store-");
   const store = await MailStore.open(dir, { watch: false });
   const body = Buffer.alloc(MESSAGE_BYTES, "x");
-  const envelope = {
-    mailFrom: "bench@example.test",
-    rcptTo: ["sink@example.test"],
-    client: { address: "127.0.0.1", port: 40000, helo: "bench.example.test" },
-    server: { address: "127.0.0.1", port: 25 },
-    tls: null,
-    authUser: null,
-    smtputf8: false,
-    body: null,
-  };
   try {
     let next = 0;
     const started = performance.now();
@@ -31,7 +22,7 @@ export async function storeAlone(messages: number, concurrency: number): Promise
         while (next < messages) {
           next += 1;
           await store.deliver(Readable.from([body]), {
-            envelope: { ...envelope, receivedAt: new Date().toISOString() },
+            envelope: testEnvelope({ mailFrom: "bench@example.test", rcptTo: ["sink@example.test"] }),
           });
         }
       }),

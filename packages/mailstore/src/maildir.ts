@@ -131,8 +131,6 @@ export function deliverySyncs(root: string): DeliverySyncs {
 }
 
 export interface DeliverOptions {
-  /** Bytes to write before the message, after the trace headers of `envelope`. */
-  readonly prefix?: Buffer;
   /**
    * Asked before each chunk and at the end: an error stops writing (the rest of the stream
    * is drained, not stored), removes the tmp file and rejects the delivery with it.
@@ -165,12 +163,11 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
   const tmpPath = path.join(root, "tmp", id);
   const newPath = path.join(root, "new", id);
   const trace = envelope && traceHeaders(envelope, options.receivedBy);
-  const prefix = trace && options.prefix ? Buffer.concat([trace, options.prefix]) : (trace ?? options.prefix);
   const syncs = options.syncs ?? deliverySyncs(root);
   let fd: number | undefined;
   let committed = false;
   try {
-    const message = await writeMessage(tmpPath, source, prefix, options.refuse, (opened) => (fd = opened));
+    const message = await writeMessage(tmpPath, source, trace, options.refuse, (opened) => (fd = opened));
     await renamePath(tmpPath, newPath);
     committed = true;
     const written = message.fd;

@@ -3,7 +3,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
-import { deliver, ensureMaildir } from "../src/index.js";
+import { deliver, ensureMaildir, traceHeaders } from "../src/index.js";
+import { testEnvelope } from "../src/testing.js";
 
 let root: string;
 let remove: () => Promise<void>;
@@ -17,15 +18,14 @@ beforeEach(async () => {
 afterEach(() => remove());
 
 describe("deliver", () => {
-  it("writes the prefix and every byte into new/, leaving tmp/ empty", async () => {
+  it("writes the envelope's trace headers and every byte into new/, leaving tmp/ empty", async () => {
     const body = Buffer.concat([Buffer.from("Subject: caf\xc3\xa9\r\n\r\n", "latin1"), Buffer.alloc(200_000, 0xe9)]);
-    const message = await deliver(root, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), {
-      prefix: Buffer.from("Received: test\r\n"),
-    });
+    const envelope = testEnvelope();
+    const message = await deliver(root, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), { envelope });
     expect(await readdir(path.join(root, "new"))).toEqual([message.id]);
     expect(await readdir(path.join(root, "tmp"))).toEqual([]);
     const stored = await readFile(message.path);
-    expect(stored.equals(Buffer.concat([Buffer.from("Received: test\r\n"), body]))).toBe(true);
+    expect(stored.equals(Buffer.concat([traceHeaders(envelope), body]))).toBe(true);
     expect(message.size).toBe(stored.length);
   });
 

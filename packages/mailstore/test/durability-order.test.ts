@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tempDir } from "@porthost/testkit";
 import { deliverySyncs, ensureMaildir } from "../src/index.js";
-import { testEnvelope } from "./envelope-fixture.js";
+import { testEnvelope } from "../src/testing.js";
 import { deliver } from "../src/maildir.js";
 
 /** Every file operation a delivery makes, in the order it happened (starts and completions). */

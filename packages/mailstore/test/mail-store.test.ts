@@ -3,7 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
-import { testEnvelope } from "./envelope-fixture.js";
+import { testEnvelope } from "../src/testing.js";
 import { MailStore, RECIPIENT_DELETIONS_DIR, SUMMARY_FILE, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
@@ -49,10 +49,12 @@ describe("MailStore", () => {
   it("delivers into new/ with its envelope on top as trace headers, and reads it back", async () => {
     const store = await openStore();
     const sent = envelope(["bob@example.test", "hidden@example.test"]);
-    const delivered = await store.deliver(message("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?="), {
-      envelope: sent,
-      prefix: Buffer.from(`Received: from test${CRLF}`),
-    });
+    // A message that already carries a trace header of its own (it was relayed once).
+    const relayed = Readable.from([
+      Buffer.from(`Received: from test${CRLF}`),
+      ...((await message("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=").toArray()) as Buffer[]),
+    ]);
+    const delivered = await store.deliver(relayed, { envelope: sent });
     expect(await readdir(path.join(root, "new"))).toEqual([delivered.id]);
     expect(await readdir(path.join(root, "tmp"))).toEqual([]);
     expect((await readdir(root)).sort()).toEqual(["cur", "new", "tmp"]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTraceHeaders, traceHeaders, uniqueName, type Envelope } from "../src/index.js";
-import { testEnvelope } from "./envelope-fixture.js";
+import { testEnvelope } from "../src/testing.js";
 
 const base = testEnvelope({ receivedAt: "2026-01-02T03:04:05.678Z" });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import type { ServedRequest } from "../events/http-event.js";
 import type { RequestRecorder } from "../events/request-recorder.js";
 import type { FileCache, Variant } from "./file-cache.js";
 import { chooseVariant, notModified, notModifiedHeaders } from "./representation.js";
@@ -34,8 +35,17 @@ function cachedAnswer(cache: FileCache, url: string, headers: ConditionalHeaders
   return { status: notModified(headers, hit.file) ? 304 : 200, variant };
 }
 
-function bytesSent(answer: CachedAnswer, method: string): number {
-  return answer.status === 200 && method !== "HEAD" ? answer.variant.body.length : 0;
+/** The request as the recorder reports it: its status, and the body bytes sent (none for HEAD and 304). */
+function served(answer: CachedAnswer, socket: Socket, method: string, url: string, started: number): ServedRequest {
+  return {
+    socket,
+    method,
+    url,
+    status: answer.status,
+    bytesIn: 0,
+    bytesOut: answer.status === 200 && method !== "HEAD" ? answer.variant.body.length : 0,
+    durationMs: performance.now() - started,
+  };
 }
 
 /**
@@ -57,15 +67,7 @@ export function staticFastPath(cache: FileCache, record: RequestRecorder): FastP
       if (method === "HEAD") response.end();
       else response.end(variant.body);
     }
-    record({
-      socket: request.socket,
-      method,
-      url,
-      status,
-      bytesIn: 0,
-      bytesOut: bytesSent(answer, method),
-      durationMs: performance.now() - started,
-    });
+    record(served(answer, request.socket, method, url, started));
     return true;
   };
 }
@@ -81,15 +83,7 @@ export function staticWireAnswer(cache: FileCache, record: RequestRecorder, keep
     const answer = cachedAnswer(cache, request.target, request.headers);
     if (!answer) return undefined;
     const buffers = responses.bytes(answer.variant, answer.status, request.method);
-    record({
-      socket,
-      method: request.method,
-      url: request.target,
-      status: answer.status,
-      bytesIn: 0,
-      bytesOut: bytesSent(answer, request.method),
-      durationMs: performance.now() - started,
-    });
+    record(served(answer, socket, request.method, request.target, started));
     return buffers;
   };
 }

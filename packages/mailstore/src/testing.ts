@@ -1,6 +1,9 @@
-import type { Envelope } from "../src/index.js";
+import type { Envelope } from "./envelope.js";
 
-/** An SMTP envelope for tests: ann to bob over plain ESMTP, received now; `change` sets any field. */
+/**
+ * An SMTP envelope for tests and benchmarks (`@porthost/mailstore/testing`): ann to bob over
+ * plain ESMTP, received now; `change` sets any field.
+ */
 export function testEnvelope(change: Partial<Envelope> = {}): Envelope {
   return {
     mailFrom: "ann@example.test",
