@@ -3,21 +3,26 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import nodemailer from "nodemailer";
 import { maildirRoot, MailStore, SUMMARY_FILE } from "@porthost/mailstore";
-import { tempDir } from "@porthost/testkit";
 import { buildFileCeiling, fileCeiling, type FileCeiling } from "./file-ceiling.js";
 import { fixed, p50, timeSerial } from "./measure.js";
+import { nodeFilesUnsynced } from "./node-files.js";
 import { smtpSource, type SourceRun } from "./smtp-source.js";
 import { storeAlone } from "./store-alone.js";
+import { removeScratch, scratchDir } from "./scratch.js";
 import { rssMiB, startBare, startMaildev, startPorthost, type RunningTarget, type TargetName } from "./targets.js";
 
 const USAGE = `Usage: npm run bench:smtp -- [options]
 
 Drives postfix's smtp-source (2 KB messages) against porthost's SMTP service, MailDev and a
 bare discarding smtp-server, one after another in the same run; times porthost's store alone
-(the same deliveries, durable, with no SMTP) and the filesystem alone (a C program creating and
+(the same deliveries, durable, with no SMTP), the filesystem alone (a C program creating and
 renaming one file per message, durable and not: the ceiling the disk sets for any mail catcher
-that stores a file per message); then measures porthost with many messages stored. Needs smtp-source (postfix) on PATH. Other work on the machine skews
-every figure: compare the peers of one run, and mind the load average it prints.
+that stores a file per message) and Node.js's fs doing the same with nothing synced; then
+measures porthost with many messages stored. Needs smtp-source (postfix) on PATH.
+
+Other work on the machine skews every figure: compare the peers of one run, and mind the load
+average it prints. So does deleting many files shortly before: on ext4 without a journal, new
+files are slower to create for minutes after (the benchmark removes its own only at the end).
 
 Options:
   --messages <n>  messages per reused-connection run; half as many per
@@ -67,23 +72,22 @@ async function countFiles(dir: string, suffix = ""): Promise<number> {
 type Start = () => Promise<{
   target: RunningTarget;
   stored: () => Promise<number | undefined>;
-  cleanup: () => Promise<void>;
 }>;
 
 const starts: Record<TargetName, Start> = {
   porthost: async () => {
-    const { dir, remove } = await tempDir("porthost-bench-");
+    const dir = await scratchDir("porthost-bench-");
     const target = await startPorthost({ dataDir: dir });
-    return { target, stored: () => countFiles(`${maildirRoot(dir)}/new`), cleanup: remove };
+    return { target, stored: () => countFiles(`${maildirRoot(dir)}/new`) };
   },
   maildev: async () => {
-    const { dir, remove } = await tempDir("maildev-bench-");
+    const dir = await scratchDir("maildev-bench-");
     const target = await startMaildev(dir);
-    return { target, stored: () => countFiles(dir, ".eml"), cleanup: remove };
+    return { target, stored: () => countFiles(dir, ".eml") };
   },
   "bare smtp-server": async () => {
     const target = await startBare();
-    return { target, stored: async () => undefined, cleanup: async () => undefined };
+    return { target, stored: async () => undefined };
   },
 };
 
@@ -96,7 +100,7 @@ async function ingest(): Promise<Map<string, Map<TargetName, number>>> {
   for (const run of RUNS) {
     const row = new Map<TargetName, number>();
     for (const name of Object.keys(starts) as TargetName[]) {
-      const { target, stored, cleanup } = await starts[name]();
+      const { target, stored } = await starts[name]();
       try {
         const rate = await smtpSource(target.port, run);
         const count = await stored();
@@ -107,7 +111,6 @@ async function ingest(): Promise<Map<string, Map<TargetName, number>>> {
         line(`  ${run.label}: ${name} ${fixed(rate)} msgs/s${count === undefined ? "" : ` (${count} files on disk)`}`);
       } finally {
         await target.stop();
-        await cleanup();
       }
     }
     results.set(run.label, row);
@@ -132,23 +135,21 @@ async function sendMailLatency(): Promise<Map<string, number>> {
     [
       "porthost, PORTHOST_SMTP_GREETING_DELAY_MS=100",
       async () => {
-        const { dir, remove } = await tempDir("porthost-bench-");
-        const target = await startPorthost({ dataDir: dir, greetingDelayMs: 100 });
-        return { target, stored: async () => undefined, cleanup: remove };
+        const target = await startPorthost({ dataDir: await scratchDir("porthost-bench-"), greetingDelayMs: 100 });
+        return { target, stored: async () => undefined };
       },
     ],
     ["maildev", starts.maildev],
     ["bare smtp-server", starts["bare smtp-server"]],
   ];
   for (const [label, start] of cases) {
-    const { target, cleanup } = await start();
+    const { target } = await start();
     try {
       const ms = await serialSendMail(target.port);
       results.set(label, ms);
       line(`  serial sendMail p50, ${label}: ${fixed(ms, 2)} ms`);
     } finally {
       await target.stop();
-      await cleanup();
     }
   }
   return results;
@@ -169,63 +170,59 @@ interface StoredResults {
 }
 
 async function atScale(): Promise<StoredResults> {
-  const { dir, remove } = await tempDir("porthost-bench-stored-");
-  try {
-    let target = await startPorthost({ dataDir: dir });
-    const fillRate = await smtpSource(target.port, { sessions: 10, reuse: true, messages: STORED });
-    const rssAfterFill = await rssMiB(target.pid);
-    line(`  filled ${STORED} messages at ${fixed(fillRate)} msgs/s; SMTP RSS ${fixed(rssAfterFill, 1)} MiB`);
-    await target.stop();
-    target = await startPorthost({ dataDir: dir });
-    await smtpSource(target.port, { sessions: 1, reuse: true, messages: 10 });
-    const rssAfterRestart = await rssMiB(target.pid);
-    line(
-      `  restarted with ${STORED + 10} stored in ${fixed(target.startMs)} ms; SMTP RSS ${fixed(rssAfterRestart, 1)} MiB`,
-    );
+  const dir = await scratchDir("porthost-bench-stored-");
+  let target = await startPorthost({ dataDir: dir });
+  const fillRate = await smtpSource(target.port, { sessions: 10, reuse: true, messages: STORED });
+  const rssAfterFill = await rssMiB(target.pid);
+  line(`  filled ${STORED} messages at ${fixed(fillRate)} msgs/s; SMTP RSS ${fixed(rssAfterFill, 1)} MiB`);
+  await target.stop();
+  target = await startPorthost({ dataDir: dir });
+  await smtpSource(target.port, { sessions: 1, reuse: true, messages: 10 });
+  const rssAfterRestart = await rssMiB(target.pid);
+  line(
+    `  restarted with ${STORED + 10} stored in ${fixed(target.startMs)} ms; SMTP RSS ${fixed(rssAfterRestart, 1)} MiB`,
+  );
 
-    let started = performance.now();
-    const store = await MailStore.open(maildirRoot(dir));
-    const openMs = performance.now() - started;
-    started = performance.now();
-    const first = await store.list();
-    const firstListMs = performance.now() - started;
-    const listP50 = p50(await timeSerial(SAMPLES, () => store.list()));
-    const secondPageP50 = p50(await timeSerial(SAMPLES, () => store.list({ cursor: first.nextCursor ?? "" })));
-    started = performance.now();
-    await store.list({ query: "nobody-matches-this" });
-    const firstSearchMs = performance.now() - started;
-    const searchP50 = p50(await timeSerial(SAMPLES, () => store.list({ query: "sink@" })));
-    const ids = first.messages.map((m) => m.id);
-    const getP50 = p50(await timeSerial(SAMPLES, (i) => store.get(ids[i % ids.length] ?? "")));
-    line(
-      `  reader: open ${fixed(openMs)} ms, first list ${fixed(firstListMs, 1)} ms, list p50 ${fixed(listP50, 2)} ms, ` +
-        `page 2 p50 ${fixed(secondPageP50, 2)} ms, first search ${fixed(firstSearchMs)} ms, search p50 ${fixed(searchP50, 2)} ms, get p50 ${fixed(getP50, 2)} ms`,
-    );
-    await store.close();
-    // A new reader (the web service after a restart) searches from the summary file the first one left.
-    started = performance.now();
-    const reopened = await MailStore.open(maildirRoot(dir));
-    await reopened.list({ query: "nobody-matches-this-either" });
-    const searchAfterRestartMs = performance.now() - started;
-    await reopened.close();
-    line(`  a new reader's first search (open included, from ${SUMMARY_FILE}): ${fixed(searchAfterRestartMs)} ms`);
-    await target.stop();
-    return {
-      fillRate,
-      rssAfterFill,
-      restartMs: target.startMs,
-      rssAfterRestart,
-      openMs,
-      firstListMs,
-      listP50,
-      secondPageP50,
-      firstSearchMs,
-      searchP50,
-      getP50,
-    };
-  } finally {
-    await remove();
-  }
+  let started = performance.now();
+  const store = await MailStore.open(maildirRoot(dir));
+  const openMs = performance.now() - started;
+  started = performance.now();
+  const first = await store.list();
+  const firstListMs = performance.now() - started;
+  const listP50 = p50(await timeSerial(SAMPLES, () => store.list()));
+  const secondPageP50 = p50(await timeSerial(SAMPLES, () => store.list({ cursor: first.nextCursor ?? "" })));
+  started = performance.now();
+  await store.list({ query: "nobody-matches-this" });
+  const firstSearchMs = performance.now() - started;
+  const searchP50 = p50(await timeSerial(SAMPLES, () => store.list({ query: "sink@" })));
+  const ids = first.messages.map((m) => m.id);
+  const getP50 = p50(await timeSerial(SAMPLES, (i) => store.get(ids[i % ids.length] ?? "")));
+  line(
+    `  reader: open ${fixed(openMs)} ms, first list ${fixed(firstListMs, 1)} ms, list p50 ${fixed(listP50, 2)} ms, ` +
+      `page 2 p50 ${fixed(secondPageP50, 2)} ms, first search ${fixed(firstSearchMs)} ms, search p50 ${fixed(searchP50, 2)} ms, get p50 ${fixed(getP50, 2)} ms`,
+  );
+  await store.close();
+  // A new reader (the web service after a restart) searches from the summary file the first one left.
+  started = performance.now();
+  const reopened = await MailStore.open(maildirRoot(dir));
+  await reopened.list({ query: "nobody-matches-this-either" });
+  const searchAfterRestartMs = performance.now() - started;
+  await reopened.close();
+  line(`  a new reader's first search (open included, from ${SUMMARY_FILE}): ${fixed(searchAfterRestartMs)} ms`);
+  await target.stop();
+  return {
+    fillRate,
+    rssAfterFill,
+    restartMs: target.startMs,
+    rssAfterRestart,
+    openMs,
+    firstListMs,
+    listP50,
+    secondPageP50,
+    firstSearchMs,
+    searchP50,
+    getP50,
+  };
 }
 
 /** The 1, 5 and 15 minute load averages, and the cores they are shared by. */
@@ -244,46 +241,63 @@ line(
 line(`connection-per-message run; ${STORED} stored for the scale figures; ${SAMPLES} samples per latency.`);
 line(`At the start: ${loadAverage()}.`);
 line();
-line("Ingest (postfix smtp-source):");
-const ingestResults = await ingest();
-line();
-line("porthost's store alone (deliver() in-process, no SMTP): the ceiling the disk sets");
+let ingestResults: Map<string, Map<TargetName, number>>;
 const storeRates = new Map<string, number>();
-for (const run of RUNS) {
-  const concurrency = Math.min(run.sessions, 100);
-  const rate = await storeAlone(run.messages, concurrency);
-  storeRates.set(run.label, rate);
-  line(`  ${concurrency} concurrent deliveries: ${fixed(rate)} msgs/s`);
-}
-line();
-line("The filesystem alone (file-ceiling.c: 2 KB created in tmp/, renamed into new/; no Node.js, no SMTP)");
 const ceilings = new Map<string, FileCeiling>();
-const ceilingProbe = await buildFileCeiling();
-for (const run of RUNS) {
-  if (!ceilingProbe.probe) break;
-  const threads = Math.min(run.sessions, 100);
-  const ceiling = await fileCeiling(ceilingProbe.probe, threads, run.messages);
-  ceilings.set(run.label, ceiling);
+const nodeRates = new Map<string, number>();
+let latency: Map<string, number>;
+let scale: StoredResults;
+try {
+  line("Ingest (postfix smtp-source):");
+  ingestResults = await ingest();
+  line();
+  line("porthost's store alone (deliver() in-process, no SMTP): the ceiling the disk sets");
+  for (const run of RUNS) {
+    const concurrency = Math.min(run.sessions, 100);
+    const rate = await storeAlone(run.messages, concurrency);
+    storeRates.set(run.label, rate);
+    line(`  ${concurrency} concurrent deliveries: ${fixed(rate)} msgs/s`);
+  }
+  line();
+  line("The filesystem alone (file-ceiling.c: 2 KB created in tmp/, renamed into new/; no Node.js, no SMTP)");
+  const ceilingProbe = await buildFileCeiling();
+  for (const run of RUNS) {
+    if (!ceilingProbe.probe) break;
+    const threads = Math.min(run.sessions, 100);
+    const ceiling = await fileCeiling(ceilingProbe.probe, threads, run.messages);
+    ceilings.set(run.label, ceiling);
+    line(
+      `  ${threads} threads: ${fixed(ceiling.durable)} files/s durable, one by one; ${fixed(ceiling.unsynced)} files/s with no sync`,
+    );
+  }
+  if (ceilingProbe.why) line(`  skipped: ${ceilingProbe.why}`);
+  line();
   line(
-    `  ${threads} threads: ${fixed(ceiling.durable)} files/s durable, one by one; ${fixed(ceiling.unsynced)} files/s with no sync`,
+    "Node.js alone, nothing synced (fs.writeFile of 2 KB into tmp/, rename into new/): what an undurable catcher pays",
   );
+  for (const run of RUNS) {
+    const concurrency = Math.min(run.sessions, 100);
+    const rate = await nodeFilesUnsynced(run.messages, concurrency);
+    nodeRates.set(run.label, rate);
+    line(`  ${concurrency} concurrent: ${fixed(rate)} files/s`);
+  }
+  line();
+  line("Latency:");
+  latency = await sendMailLatency();
+  line();
+  line(`At ${STORED} messages:`);
+  scale = await atScale();
+} finally {
+  await removeScratch();
 }
-if (ceilingProbe.why) line(`  skipped: ${ceilingProbe.why}`);
-await ceilingProbe.remove();
-line();
-line("Latency:");
-const latency = await sendMailLatency();
-line();
-line(`At ${STORED} messages:`);
-const scale = await atScale();
 
 line();
 line(`At the end: ${loadAverage()}. Other programs on the machine slow every server; compare peers of one run.`);
 line();
 line(
-  "| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare | store alone msgs/s | store alone / bare | files alone, durable (C) | files alone, no sync (C) / bare |",
+  "| run | porthost msgs/s | MailDev msgs/s | bare smtp-server msgs/s | porthost / MailDev | porthost / bare | store alone msgs/s | store alone / bare | files alone, durable (C) | files alone, no sync (C) / bare | Node.js files alone, no sync |",
 );
-line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 const ratios: { vsMaildev: number; vsBare: number }[] = [];
 for (const [label, row] of ingestResults) {
   const ours = row.get("porthost") ?? NaN;
@@ -293,7 +307,7 @@ for (const [label, row] of ingestResults) {
   const store = storeRates.get(label) ?? NaN;
   const files = ceilings.get(label);
   line(
-    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x | ${fixed(store)} | ${fixed(store / bare, 2)}x | ${files ? fixed(files.durable) : "-"} | ${files ? `${fixed(files.unsynced / bare, 2)}x` : "-"} |`,
+    `| ${label} | ${fixed(ours)} | ${fixed(maildev)} | ${fixed(bare)} | ${fixed(ours / maildev, 2)}x | ${fixed(ours / bare, 2)}x | ${fixed(store)} | ${fixed(store / bare, 2)}x | ${files ? fixed(files.durable) : "-"} | ${files ? `${fixed(files.unsynced / bare, 2)}x` : "-"} | ${fixed(nodeRates.get(label) ?? NaN)} |`,
   );
 }
 line();

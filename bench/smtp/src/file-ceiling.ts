@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { tempDir } from "@porthost/testkit";
+import { scratchDir } from "./scratch.js";
 
 const run = promisify(execFile);
 const SOURCE = fileURLToPath(new URL("./file-ceiling.c", import.meta.url));
@@ -14,14 +14,13 @@ export interface FileCeiling {
 }
 
 /** Compiles the C probe once (cc from build-essential), or says why it cannot. */
-export async function buildFileCeiling(): Promise<{ probe?: string; why?: string; remove: () => Promise<void> }> {
-  const { dir, remove } = await tempDir("porthost-bench-ceiling-");
-  const probe = `${dir}/file-ceiling`;
+export async function buildFileCeiling(): Promise<{ probe?: string; why?: string }> {
+  const probe = `${await scratchDir("porthost-bench-ceiling-")}/file-ceiling`;
   try {
     await run("cc", ["-O2", "-pthread", "-o", probe, SOURCE]);
-    return { probe, remove };
+    return { probe };
   } catch (error) {
-    return { why: `cc could not build ${SOURCE}: ${(error as Error).message.split("\n")[0]}`, remove };
+    return { why: `cc could not build ${SOURCE}: ${(error as Error).message.split("\n")[0]}` };
   }
 }
 
@@ -32,13 +31,13 @@ export async function buildFileCeiling(): Promise<{ probe?: string; why?: string
  */
 export async function fileCeiling(probe: string, threads: number, files: number): Promise<FileCeiling> {
   const rate = async (mode: "durable" | "none"): Promise<number> => {
-    const { dir, remove } = await tempDir("porthost-bench-files-");
-    try {
-      const { stdout } = await run(probe, [dir, String(threads), String(files), mode]);
-      return Number(stdout.trim());
-    } finally {
-      await remove();
-    }
+    const { stdout } = await run(probe, [
+      await scratchDir("porthost-bench-files-"),
+      String(threads),
+      String(files),
+      mode,
+    ]);
+    return Number(stdout.trim());
   };
   return { durable: await rate("durable"), unsynced: await rate("none") };
 }

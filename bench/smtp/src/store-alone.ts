@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { MailStore } from "@porthost/mailstore";
 import { testEnvelope } from "@porthost/mailstore/testing";
-import { tempDir } from "@porthost/testkit";
+import { scratchDir } from "./scratch.js";
 import { MESSAGE_BYTES } from "./smtp-source.js";
 
 /**
@@ -11,8 +11,7 @@ import { MESSAGE_BYTES } from "./smtp-source.js";
  * for the SMTP service on this machine, whatever the protocol side costs.
  */
 export async function storeAlone(messages: number, concurrency: number): Promise<number> {
-  const { dir, remove } = await tempDir("porthost-bench-store-");
-  const store = await MailStore.open(dir, { watch: false });
+  const store = await MailStore.open(await scratchDir("porthost-bench-store-"), { watch: false });
   const body = Buffer.alloc(MESSAGE_BYTES, "x");
   try {
     let next = 0;
@@ -30,6 +29,5 @@ export async function storeAlone(messages: number, concurrency: number): Promise
     return messages / ((performance.now() - started) / 1000);
   } finally {
     await store.close();
-    await remove();
   }
 }
