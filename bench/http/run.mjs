@@ -104,18 +104,6 @@ async function startPorthost(logLevel, dir) {
   };
 }
 
-async function startBareNode(body) {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": body.length });
-    res.end(body);
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: server.address().port,
-    stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
-  };
-}
-
 /** The headers porthost answers FILE with (as wrk asks: no Accept-Encoding), less node's own. */
 async function porthostHeaders(dir) {
   const server = await startPorthost("warn", dir);
@@ -134,7 +122,8 @@ async function porthostHeaders(dir) {
   }
 }
 
-async function startBareNodeWith(headers, body) {
+/** A bare node:http server answering every request with `body` and these headers. */
+async function startBareNode(body, headers) {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, headers);
     res.end(body);
@@ -183,11 +172,11 @@ const sameHeaders = await porthostHeaders(dir);
 // drifts during the run then tilts no server more than another.
 const servers = [
   ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
-  ["bare node:http (bytes in memory)", () => startBareNode(body)],
   [
-    `bare node:http (porthost's ${Object.keys(sameHeaders).length} headers)`,
-    () => startBareNodeWith(sameHeaders, body),
+    "bare node:http (bytes in memory)",
+    () => startBareNode(body, { "content-type": "text/html; charset=utf-8", "content-length": body.length }),
   ],
+  [`bare node:http (porthost's ${Object.keys(sameHeaders).length} headers)`, () => startBareNode(body, sameHeaders)],
   ["porthost web (default: a log line per request)", () => startPorthost("info", dir)],
   ["porthost web (PORTHOST_LOG_LEVEL=warn)", () => startPorthost("warn", dir)],
 ];

@@ -12,6 +12,11 @@ export const fsyncFd = promisify(fs.fsync);
 export const renamePath = promisify(fs.rename);
 export const unlinkPath = promisify(fs.unlink);
 
+/** Whether a file operation failed because the path is not there (ENOENT). */
+export function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ENOENT";
+}
+
 /** Writes the whole buffer, however many write(2) calls it takes. */
 export async function writeFully(fd: number, buffer: Buffer): Promise<void> {
   let offset = 0;

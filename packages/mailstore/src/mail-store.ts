@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
 import type { Envelope } from "./envelope.js";
+import { isMissing } from "./fd-io.js";
 import { decodeHeader, readHeaderText, summarizeHeaders, type HeaderSummary } from "./header-summary.js";
 import {
   deliver,
@@ -128,10 +129,6 @@ interface CachedSummary {
 function cachedSummary(summary: StoredSummary): CachedSummary {
   const haystack = [summary.from, ...summary.to, ...summary.cc, summary.subject].join("\n").toLowerCase();
   return { summary, haystack };
-}
-
-function isMissing(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "ENOENT";
 }
 
 function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isMissing } from "./fd-io.js";
 import { bareAddress } from "./recipients.js";
 
 /**
@@ -7,10 +8,6 @@ import { bareAddress } from "./recipients.js";
  * index files): which recipients deleted a message that is still kept for its other recipients.
  */
 export const RECIPIENT_DELETIONS_DIR = "porthost-deleted";
-
-function isMissing(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "ENOENT";
-}
 
 /** A recipient as a file name: any address, `/` and `..` included, is one safe name. */
 function fileName(recipient: string): string {

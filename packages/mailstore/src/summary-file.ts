@@ -19,6 +19,11 @@ interface Line<T> {
   readonly summary: T;
 }
 
+function lineOf<T>(summary: T): string {
+  const line: Line<T> = { v: FORMAT, summary };
+  return `${JSON.stringify(line)}\n`;
+}
+
 function parseLine<T extends { readonly id: string }>(line: string): T | undefined {
   try {
     const parsed = JSON.parse(line) as Partial<Line<T>> | null;
@@ -65,8 +70,7 @@ export class SummaryFile<T extends { readonly id: string }> {
 
   /** Keeps a summary read from its message; lines of one event-loop turn go in one write. */
   add(summary: T): void {
-    const line: Line<T> = { v: FORMAT, summary };
-    this.pending.push(`${JSON.stringify(line)}\n`);
+    this.pending.push(lineOf(summary));
     if (this.pending.length === 1) setImmediate(() => void this.flush());
   }
 
@@ -84,7 +88,7 @@ export class SummaryFile<T extends { readonly id: string }> {
   private async rewrite(summaries: Iterable<T>): Promise<void> {
     const temporary = `${this.file}.${process.pid}.tmp`;
     let text = "";
-    for (const summary of summaries) text += `${JSON.stringify({ v: FORMAT, summary })}\n`;
+    for (const summary of summaries) text += lineOf(summary);
     try {
       await writeFile(temporary, text, { mode: 0o600 });
       await rename(temporary, this.file);
