@@ -10,4 +10,4 @@ PORTHOST_DATA_DIR=$data_dir
 PORTHOST_EVENTS_TOKEN=${PORTHOST_EVENTS_TOKEN:-$(node -p 'require("node:crypto").randomBytes(24).toString("hex")')}
 export PORTHOST_DATA_DIR PORTHOST_EVENTS_TOKEN
 echo "porthost dev: apps restart when their code changes; mail in $PORTHOST_DATA_DIR/Maildir; Ctrl-C stops." >&2
-exec node_modules/.bin/turbo run dev --filter='./apps/*' --output-logs=new-only "$@"
+exec node_modules/.bin/turbo run dev --filter='./apps/*' --filter='!@porthost/cli' --output-logs=new-only "$@"

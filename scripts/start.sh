@@ -11,4 +11,4 @@ if ! node_modules/.bin/turbo run build --output-logs=errors-only > "$log" 2>&1; 
   exit 1
 fi
 rm -f "$log"
-exec node packages/cli/bin/porthost.js start "$@"
+exec node apps/cli/bin/porthost.js start "$@"

@@ -3,7 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { buildEcho, type EchoService } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
@@ -15,7 +15,7 @@ import { buildWeb, type WebService } from "@porthost/web";
 let config: PorthostConfig;
 let web: WebService;
 let smtp: SmtpService;
-let echo: EchoApp;
+let echo: EchoService;
 let pop3: Pop3Service;
 let removeData: () => Promise<void>;
 let sender: EventSender;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
   const [smtpEndpoint] = await smtp.listen();
   const baseConfig = loadConfig({ PORTHOST_DATA_DIR: data.dir });
-  echo = buildEchoApp({
+  echo = buildEcho({
     host: "127.0.0.1",
     echoPort: 0,
     discardPort: 0,

@@ -51,7 +51,7 @@ describe("npx porthost right after npm ci, before any build", () => {
   beforeAll(async () => {
     ({ dir: checkout, remove } = await tempDir("porthost-first-run-"));
     await unbuiltCopy(checkout);
-    expect(existsSync(path.join(checkout, "packages/cli/dist"))).toBe(false);
+    expect(existsSync(path.join(checkout, "apps/cli/dist"))).toBe(false);
   }, BUILD_TIMEOUT_MS);
   afterAll(async () => {
     await remove?.();

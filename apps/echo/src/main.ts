@@ -1,8 +1,8 @@
 import { runApp } from "@porthost/runner";
-import { buildEchoApp } from "./echo-app.js";
+import { buildEcho } from "./app.js";
 
 await runApp("echo", async (config, logger, connectionEvents) => {
-  const app = buildEchoApp({
+  const app = buildEcho({
     host: config.host,
     echoPort: config.services.echo.port,
     discardPort: config.services.discard.port,

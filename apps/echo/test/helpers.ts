@@ -5,12 +5,12 @@ import type { ConnectionEvent, EventSink } from "@porthost/events";
 import type { Logger } from "@porthost/log";
 import { loadConfig, type DiscardSettings, type EchoSettings } from "@porthost/ports";
 import type { ListeningEndpoint } from "@porthost/runner";
-import { buildEchoApp, type EchoApp } from "../src/index.js";
+import { buildEcho, type EchoService } from "../src/index.js";
 
 const defaults = loadConfig({}, "/tmp");
 
 export interface Started {
-  readonly app: EchoApp;
+  readonly app: EchoService;
   readonly events: ConnectionEvent[];
   readonly echoTcp: ListeningEndpoint;
   readonly echoUdp: ListeningEndpoint;
@@ -39,7 +39,7 @@ export async function startEcho(
 ): Promise<Started> {
   const events: ConnectionEvent[] = [];
   const sink: EventSink = { send: (event) => events.push(event) };
-  const app = buildEchoApp({
+  const app = buildEcho({
     host: "127.0.0.1",
     echoPort: 0,
     discardPort: 0,

@@ -5,8 +5,8 @@ export {
   type Pop3Limits,
   type Pop3Options,
   type Pop3Service,
-} from "./pop3-app.js";
-export { Pop3Error, pop3Errors, printable, type Pop3ErrorCode, type RespCode } from "./pop3-replies.js";
+} from "./app.js";
+export { Pop3Reply, pop3Replies, printable, type Pop3ReplyCode, type RespCode } from "./pop3-replies.js";
 export { apopDigest } from "./pop3-auth.js";
 export { encodeMessage, WireEncoder, type WireEncoderOptions } from "./wire-encoder.js";
 export { LineReader, type CommandInput } from "./line-reader.js";

@@ -1,7 +1,7 @@
 import { maildirRoot } from "@porthost/mailstore";
 import { readTlsMaterial } from "@porthost/ports";
 import { runApp } from "@porthost/runner";
-import { buildPop3 } from "./pop3-app.js";
+import { buildPop3 } from "./app.js";
 
 await runApp("pop3", async (config, logger, connectionEvents) => {
   const { tls, ...settings } = config.pop3;

@@ -1,6 +1,6 @@
 /** Every -ERR porthost's POP3 gives, one catalogue, each with a stable code and, where RFC 2449/3206 define one, a response code. */
 
-export type Pop3ErrorCode =
+export type Pop3ReplyCode =
   | "POP3_ERR_EMPTY_COMMAND"
   | "POP3_ERR_UNKNOWN_COMMAND"
   | "POP3_ERR_LINE_TOO_LONG"
@@ -26,9 +26,9 @@ export type Pop3ErrorCode =
 /** RFC 2449 IN-USE and SYS/*, RFC 3206 AUTH: machine-readable reasons in brackets. */
 export type RespCode = "IN-USE" | "AUTH" | "SYS/TEMP" | "SYS/PERM";
 
-export class Pop3Error {
+export class Pop3Reply {
   constructor(
-    readonly code: Pop3ErrorCode,
+    readonly code: Pop3ReplyCode,
     readonly text: string,
     readonly respCode?: RespCode,
   ) {}
@@ -47,74 +47,74 @@ export function printable(value: string): string {
 
 const LOGIN = "USER and PASS, or APOP";
 
-export const pop3Errors = {
-  emptyCommand: () => new Pop3Error("POP3_ERR_EMPTY_COMMAND", "empty command; try CAPA for the list"),
+export const pop3Replies = {
+  emptyCommand: () => new Pop3Reply("POP3_ERR_EMPTY_COMMAND", "empty command; try CAPA for the list"),
   unknownCommand: (keyword: string) =>
-    new Pop3Error("POP3_ERR_UNKNOWN_COMMAND", `unknown command ${printable(keyword)}; try CAPA for the list`),
+    new Pop3Reply("POP3_ERR_UNKNOWN_COMMAND", `unknown command ${printable(keyword)}; try CAPA for the list`),
   lineTooLong: (limit: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_LINE_TOO_LONG",
       `command line longer than ${limit} bytes (PORTHOST_POP3_MAX_LINE_BYTES); the line was dropped`,
     ),
   notLoggedIn: (keyword: string) =>
-    new Pop3Error("POP3_ERR_NOT_LOGGED_IN", `${keyword} is only valid after login (${LOGIN})`),
+    new Pop3Reply("POP3_ERR_NOT_LOGGED_IN", `${keyword} is only valid after login (${LOGIN})`),
   loggedIn: (keyword: string) =>
-    new Pop3Error("POP3_ERR_LOGGED_IN", `${keyword} is only valid before login; this session is logged in`),
+    new Pop3Reply("POP3_ERR_LOGGED_IN", `${keyword} is only valid before login; this session is logged in`),
   /** `takes` says what is wrong in words: "no arguments", "a message number". */
   arguments: (keyword: string, takes: string) =>
-    new Pop3Error("POP3_ERR_ARGUMENTS", `${keyword} takes ${takes}: ${usageLine(keyword)}`),
+    new Pop3Reply("POP3_ERR_ARGUMENTS", `${keyword} takes ${takes}: ${usageLine(keyword)}`),
   notANumber: (what: string, value: string) =>
-    new Pop3Error("POP3_ERR_NOT_A_NUMBER", `${printable(value)} is not ${what}`),
+    new Pop3Reply("POP3_ERR_NOT_A_NUMBER", `${printable(value)} is not ${what}`),
   noSuchMessage: (number: number, count: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_NO_SUCH_MESSAGE",
       count === 0
         ? `no message ${number}: the maildrop is empty`
         : `no message ${number}: the maildrop has 1 to ${count}`,
     ),
   deleted: (number: number) =>
-    new Pop3Error("POP3_ERR_DELETED", `message ${number} is marked deleted in this session (RSET unmarks it)`),
-  passWithoutUser: () => new Pop3Error("POP3_ERR_PASS_WITHOUT_USER", "PASS must follow USER"),
+    new Pop3Reply("POP3_ERR_DELETED", `message ${number} is marked deleted in this session (RSET unmarks it)`),
+  passWithoutUser: () => new Pop3Reply("POP3_ERR_PASS_WITHOUT_USER", "PASS must follow USER"),
   notAnAddress: (name: string) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_NOT_AN_ADDRESS",
       `${printable(name)} is not an address: each recipient has its own maildrop here (PORTHOST_POP3_MAILBOX=recipient), so log in as the address`,
       "AUTH",
     ),
   badCredentials: () =>
-    new Pop3Error("POP3_ERR_BAD_CREDENTIALS", "invalid user name or password (PORTHOST_POP3_USERS)", "AUTH"),
+    new Pop3Reply("POP3_ERR_BAD_CREDENTIALS", "invalid user name or password (PORTHOST_POP3_USERS)", "AUTH"),
   inUse: (maildrop: string) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_IN_USE",
       `maildrop ${printable(maildrop)} is locked by another POP3 session; try again once it has quit`,
       "IN-USE",
     ),
   maildropUnreadable: () =>
-    new Pop3Error("POP3_ERR_MAILDROP_UNREADABLE", "the maildrop could not be read; try again", "SYS/TEMP"),
+    new Pop3Reply("POP3_ERR_MAILDROP_UNREADABLE", "the maildrop could not be read; try again", "SYS/TEMP"),
   messageGone: (number: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_MESSAGE_GONE",
       `message ${number} was deleted by another program during this session`,
       "SYS/PERM",
     ),
-  noTls: () => new Pop3Error("POP3_ERR_NO_TLS", "STLS is not offered here: set PORTHOST_TLS_CERT and PORTHOST_TLS_KEY"),
-  alreadyTls: () => new Pop3Error("POP3_ERR_ALREADY_TLS", "this session is already over TLS"),
+  noTls: () => new Pop3Reply("POP3_ERR_NO_TLS", "STLS is not offered here: set PORTHOST_TLS_CERT and PORTHOST_TLS_KEY"),
+  alreadyTls: () => new Pop3Reply("POP3_ERR_ALREADY_TLS", "this session is already over TLS"),
   tooManyConnections: (limit: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_TOO_MANY_CONNECTIONS",
       `too many connections (limit ${limit}, PORTHOST_POP3_MAX_CONNECTIONS); try again later`,
       "SYS/TEMP",
     ),
   idle: (limitMs: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_IDLE",
       `idle for ${limitMs} ms (PORTHOST_POP3_IDLE_TIMEOUT_MS), closing; nothing was deleted`,
       "SYS/TEMP",
     ),
   shuttingDown: () =>
-    new Pop3Error("POP3_ERR_SHUTTING_DOWN", "porthost is shutting down; nothing was deleted", "SYS/TEMP"),
+    new Pop3Reply("POP3_ERR_SHUTTING_DOWN", "porthost is shutting down; nothing was deleted", "SYS/TEMP"),
   updateFailed: (failed: number) =>
-    new Pop3Error(
+    new Pop3Reply(
       "POP3_ERR_UPDATE_FAILED",
       `${failed} message(s) marked deleted could not be removed and remain in the maildrop`,
       "SYS/TEMP",

@@ -7,7 +7,7 @@ import type { Pop3MailboxMode } from "@porthost/ports";
 import { LineReader, type CommandInput } from "./line-reader.js";
 import { Maildrop, type MaildropMessage, type WireSizes } from "./maildrop.js";
 import type { Pop3Logins } from "./pop3-auth.js";
-import { Pop3Error, pop3Errors, printable } from "./pop3-replies.js";
+import { Pop3Reply, pop3Replies, printable } from "./pop3-replies.js";
 import { recipientView } from "./recipient-view.js";
 import { WireEncoder } from "./wire-encoder.js";
 
@@ -137,7 +137,7 @@ export class Pop3Session {
   /** Shutdown: a session between commands is told at once; one mid-command after it. */
   stop(): void {
     this.stopping = true;
-    if (!this.running && !this.closing) this.end(pop3Errors.shuttingDown().line, "shutdown");
+    if (!this.running && !this.closing) this.end(pop3Replies.shuttingDown().line, "shutdown");
   }
 
   /** Cuts the connection at once, without UPDATE. */
@@ -160,7 +160,7 @@ export class Pop3Session {
       for (let input = this.queue.shift(); input && !this.closing && !this.ended; input = this.queue.shift()) {
         if (this.stream.isPaused() && this.queue.length <= MAX_QUEUED_COMMANDS / 2) this.stream.resume();
         await this.handle(input);
-        if (this.stopping && !this.closing) this.end(pop3Errors.shuttingDown().line, "shutdown");
+        if (this.stopping && !this.closing) this.end(pop3Replies.shuttingDown().line, "shutdown");
       }
     } catch (error) {
       this.services.logger.error({ ...this.fields, err: error }, "pop3 session failed");
@@ -172,16 +172,16 @@ export class Pop3Session {
   }
 
   private async handle(input: CommandInput): Promise<void> {
-    if ("tooLong" in input) return this.fail(pop3Errors.lineTooLong(this.services.maxLineBytes));
+    if ("tooLong" in input) return this.fail(pop3Replies.lineTooLong(this.services.maxLineBytes));
     const space = input.line.indexOf(" ");
     const keyword = (space === -1 ? input.line : input.line.slice(0, space)).toUpperCase();
     const rest = space === -1 ? "" : input.line.slice(space + 1);
     const args = rest.split(" ").filter((arg) => arg !== "");
-    if (keyword.trim() === "") return this.fail(pop3Errors.emptyCommand());
+    if (keyword.trim() === "") return this.fail(pop3Replies.emptyCommand());
     const state = COMMAND_STATE[keyword];
-    if (state === undefined) return this.fail(pop3Errors.unknownCommand(keyword));
+    if (state === undefined) return this.fail(pop3Replies.unknownCommand(keyword));
     if (state !== "any" && state !== this.state) {
-      return this.fail(state === "transaction" ? pop3Errors.notLoggedIn(keyword) : pop3Errors.loggedIn(keyword));
+      return this.fail(state === "transaction" ? pop3Replies.notLoggedIn(keyword) : pop3Replies.loggedIn(keyword));
     }
     this.services.logger.debug({ ...this.fields, command: keyword }, "pop3 command");
     switch (keyword) {
@@ -206,17 +206,17 @@ export class Pop3Session {
     const maildrop = this.maildrop as Maildrop;
     switch (keyword) {
       case "STAT": {
-        if (args.length > 0) return this.fail(pop3Errors.arguments(keyword, "no arguments"));
+        if (args.length > 0) return this.fail(pop3Replies.arguments(keyword, "no arguments"));
         const { count, octets } = maildrop.totals();
         return this.send(`+OK ${count} ${octets}`);
       }
       case "LIST":
       case "UIDL": {
-        if (args.length > 1) return this.fail(pop3Errors.arguments(keyword, "at most one message number"));
+        if (args.length > 1) return this.fail(pop3Replies.arguments(keyword, "at most one message number"));
         const show = (m: MaildropMessage): string => `${m.number} ${keyword === "LIST" ? m.size : m.uid}`;
         if (args[0] !== undefined) {
           const message = this.pick(args[0]);
-          return message instanceof Pop3Error ? this.fail(message) : this.send(`+OK ${show(message)}`);
+          return message instanceof Pop3Reply ? this.fail(message) : this.send(`+OK ${show(message)}`);
         }
         const { count, octets } = maildrop.totals();
         const first =
@@ -225,9 +225,9 @@ export class Pop3Session {
       }
       case "RETR":
       case "DELE": {
-        if (args.length !== 1) return this.fail(pop3Errors.arguments(keyword, "one message number"));
+        if (args.length !== 1) return this.fail(pop3Replies.arguments(keyword, "one message number"));
         const message = this.pick(args[0] as string);
-        if (message instanceof Pop3Error) return this.fail(message);
+        if (message instanceof Pop3Reply) return this.fail(message);
         if (keyword === "DELE") {
           message.deleted = true;
           return this.send(`+OK message ${message.number} marked deleted (gone once you QUIT)`);
@@ -238,18 +238,18 @@ export class Pop3Session {
       }
       case "TOP": {
         if (args.length !== 2)
-          return this.fail(pop3Errors.arguments(keyword, "a message number and a number of lines"));
+          return this.fail(pop3Replies.arguments(keyword, "a message number and a number of lines"));
         const message = this.pick(args[0] as string);
-        if (message instanceof Pop3Error) return this.fail(message);
+        if (message instanceof Pop3Reply) return this.fail(message);
         const lines = args[1] as string;
-        if (!NUMBER.test(lines)) return this.fail(pop3Errors.notANumber("a number of lines", lines));
+        if (!NUMBER.test(lines)) return this.fail(pop3Replies.notANumber("a number of lines", lines));
         return this.sendMessage("+OK top of message follows", message, Number(lines)).then(() => undefined);
       }
       case "NOOP":
-        if (args.length > 0) return this.fail(pop3Errors.arguments(keyword, "no arguments"));
+        if (args.length > 0) return this.fail(pop3Replies.arguments(keyword, "no arguments"));
         return this.send("+OK");
       case "RSET": {
-        if (args.length > 0) return this.fail(pop3Errors.arguments(keyword, "no arguments"));
+        if (args.length > 0) return this.fail(pop3Replies.arguments(keyword, "no arguments"));
         maildrop.unmarkAll();
         const { count, octets } = maildrop.totals();
         return this.send(`+OK maildrop has ${plural(count, "message")} (${octets} octets)`);
@@ -258,19 +258,19 @@ export class Pop3Session {
   }
 
   /** The message a number argument names, or why it names none. */
-  private pick(arg: string): MaildropMessage | Pop3Error {
+  private pick(arg: string): MaildropMessage | Pop3Reply {
     const maildrop = this.maildrop as Maildrop;
-    if (!NUMBER.test(arg)) return pop3Errors.notANumber("a message number", arg);
+    if (!NUMBER.test(arg)) return pop3Replies.notANumber("a message number", arg);
     const number = Number(arg);
     const message = maildrop.message(number);
-    if (!message) return pop3Errors.noSuchMessage(number, maildrop.highest);
-    if (message.deleted) return pop3Errors.deleted(number);
+    if (!message) return pop3Replies.noSuchMessage(number, maildrop.highest);
+    if (message.deleted) return pop3Replies.deleted(number);
     return message;
   }
 
   private userCommand(name: string): void {
-    if (name === "") return this.fail(pop3Errors.arguments("USER", "a name"));
-    if (this.services.mailbox === "recipient" && !ADDRESS.test(name)) return this.fail(pop3Errors.notAnAddress(name));
+    if (name === "") return this.fail(pop3Replies.arguments("USER", "a name"));
+    if (this.services.mailbox === "recipient" && !ADDRESS.test(name)) return this.fail(pop3Replies.notAnAddress(name));
     this.user = name;
     this.send(`+OK ${printable(name)}: now PASS`);
   }
@@ -278,8 +278,8 @@ export class Pop3Session {
   private async passCommand(password: string): Promise<void> {
     const user = this.user;
     this.user = undefined;
-    if (user === undefined) return this.fail(pop3Errors.passWithoutUser());
-    if (password === "") return this.fail(pop3Errors.arguments("PASS", "a password"));
+    if (user === undefined) return this.fail(pop3Replies.passWithoutUser());
+    if (password === "") return this.fail(pop3Replies.arguments("PASS", "a password"));
     if (!this.services.logins.password(user, password)) return this.loginFailed(user);
     return this.openMaildrop(user);
   }
@@ -288,9 +288,9 @@ export class Pop3Session {
     this.user = undefined;
     const [name, digest] = args;
     if (args.length !== 2 || name === undefined || digest === undefined || !APOP_DIGEST.test(digest)) {
-      return this.fail(pop3Errors.arguments("APOP", "a name and a 32-digit hex MD5 digest"));
+      return this.fail(pop3Replies.arguments("APOP", "a name and a 32-digit hex MD5 digest"));
     }
-    if (this.services.mailbox === "recipient" && !ADDRESS.test(name)) return this.fail(pop3Errors.notAnAddress(name));
+    if (this.services.mailbox === "recipient" && !ADDRESS.test(name)) return this.fail(pop3Replies.notAnAddress(name));
     if (!this.services.logins.apop(name, this.timestamp, digest)) return this.loginFailed(name);
     return this.openMaildrop(name);
   }
@@ -298,7 +298,7 @@ export class Pop3Session {
   private loginFailed(user: string): void {
     this.tally.failedLogins += 1;
     this.services.logger.info({ ...this.fields, user }, "pop3 login refused");
-    this.fail(pop3Errors.badCredentials());
+    this.fail(pop3Replies.badCredentials());
   }
 
   /** Locks the user's maildrop and takes its snapshot: the TRANSACTION state begins. */
@@ -310,16 +310,16 @@ export class Pop3Session {
       lock = await lockMaildrop(this.services.store.root, name);
     } catch (error) {
       this.services.logger.error({ ...this.fields, err: error }, "pop3 maildrop lock failed");
-      return this.fail(pop3Errors.maildropUnreadable());
+      return this.fail(pop3Replies.maildropUnreadable());
     }
-    if (!lock) return this.fail(pop3Errors.inUse(name));
+    if (!lock) return this.fail(pop3Replies.inUse(name));
     this.lock = lock;
     try {
       this.maildrop = await Maildrop.open(this.services.store, this.services.sizes, recipient);
     } catch (error) {
       this.services.logger.error({ ...this.fields, err: error }, "pop3 maildrop unreadable");
       await this.releaseLock();
-      return this.fail(pop3Errors.maildropUnreadable());
+      return this.fail(pop3Replies.maildropUnreadable());
     }
     if (this.ended) return this.releaseLock();
     this.state = "transaction";
@@ -331,7 +331,7 @@ export class Pop3Session {
   }
 
   private capaCommand(args: string[]): void {
-    if (args.length > 0) return this.fail(pop3Errors.arguments("CAPA", "no arguments"));
+    if (args.length > 0) return this.fail(pop3Replies.arguments("CAPA", "no arguments"));
     const capabilities = ["TOP", "UIDL", "USER", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"];
     if (this.services.secureContext && !this.tally.tls && this.state === "authorization") capabilities.push("STLS");
     capabilities.push("IMPLEMENTATION porthost");
@@ -340,9 +340,9 @@ export class Pop3Session {
 
   private stlsCommand(args: string[]): void {
     const secureContext = this.services.secureContext;
-    if (!secureContext) return this.fail(pop3Errors.noTls());
-    if (this.tally.tls) return this.fail(pop3Errors.alreadyTls());
-    if (args.length > 0) return this.fail(pop3Errors.arguments("STLS", "no arguments"));
+    if (!secureContext) return this.fail(pop3Replies.noTls());
+    if (this.tally.tls) return this.fail(pop3Replies.alreadyTls());
+    if (args.length > 0) return this.fail(pop3Replies.arguments("STLS", "no arguments"));
     // Whatever came in the clear after STLS must not count once TLS is up (RFC 2595, CVE-2011-0411).
     this.reader.reset();
     this.queue.length = 0;
@@ -362,7 +362,7 @@ export class Pop3Session {
   }
 
   private async quitCommand(args: string[]): Promise<void> {
-    if (args.length > 0) return this.fail(pop3Errors.arguments("QUIT", "no arguments"));
+    if (args.length > 0) return this.fail(pop3Replies.arguments("QUIT", "no arguments"));
     const maildrop = this.maildrop;
     if (this.state === "authorization" || !maildrop) return this.end("+OK porthost POP3 signing off");
     this.state = "update";
@@ -370,7 +370,7 @@ export class Pop3Session {
     this.tally.deleted = removed;
     const left = maildrop.highest - removed;
     await this.releaseLock();
-    if (failed > 0) return this.end(pop3Errors.updateFailed(failed).line);
+    if (failed > 0) return this.end(pop3Replies.updateFailed(failed).line);
     this.end(`+OK porthost POP3 signing off (${plural(removed, "message")} deleted, ${left} left)`);
   }
 
@@ -381,7 +381,7 @@ export class Pop3Session {
   private async sendMessage(first: string, message: MaildropMessage, bodyLines?: number): Promise<boolean> {
     const raw = await this.services.store.openRaw(message.id).catch(() => undefined);
     if (!raw) {
-      this.fail(pop3Errors.messageGone(message.number));
+      this.fail(pop3Replies.messageGone(message.number));
       return false;
     }
     const encoder = new WireEncoder({ stuff: true, ...(bodyLines === undefined ? {} : { bodyLines }) });
@@ -433,7 +433,7 @@ export class Pop3Session {
     this.send(`${first}\r\n${body}.`);
   }
 
-  private fail(error: Pop3Error): void {
+  private fail(error: Pop3Reply): void {
     this.services.logger.debug({ ...this.fields, code: error.code }, "pop3 command refused");
     this.send(error.line);
   }
@@ -450,7 +450,7 @@ export class Pop3Session {
 
   private idleTimeout(): void {
     if (this.closing || this.ended) return;
-    this.end(pop3Errors.idle(this.services.idleTimeoutMs).line, "idle");
+    this.end(pop3Replies.idle(this.services.idleTimeoutMs).line, "idle");
   }
 
   private noteError(error: NodeJS.ErrnoException): void {

@@ -2,7 +2,7 @@ import { readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
-import { apopDigest, pop3Errors } from "../src/index.js";
+import { apopDigest, pop3Replies } from "../src/index.js";
 import { crlfMessage, startPop3, unstuff, type RunningPop3 } from "./pop3-client.js";
 
 let running: RunningPop3 | undefined;
@@ -34,7 +34,7 @@ describe("AUTHORIZATION state", () => {
       "PIPELINING",
       "IMPLEMENTATION porthost",
     ]);
-    expect(await client.command("STLS")).toBe(pop3Errors.noTls().line);
+    expect(await client.command("STLS")).toBe(pop3Replies.noTls().line);
   });
 
   it("refuses every TRANSACTION command before login, PASS without USER, and unknown or empty commands", async () => {
@@ -42,18 +42,18 @@ describe("AUTHORIZATION state", () => {
     const client = await connect();
     for (const command of TRANSACTION_COMMANDS) {
       const keyword = command.split(" ")[0]!;
-      expect(await client.command(command), command).toBe(pop3Errors.notLoggedIn(keyword).line);
+      expect(await client.command(command), command).toBe(pop3Replies.notLoggedIn(keyword).line);
     }
-    expect(await client.command("PASS secret")).toBe(pop3Errors.passWithoutUser().line);
-    expect(await client.command("USER")).toBe(pop3Errors.arguments("USER", "a name").line);
-    expect(await client.command("FROB 1")).toBe(pop3Errors.unknownCommand("FROB").line);
-    expect(await client.command("")).toBe(pop3Errors.emptyCommand().line);
+    expect(await client.command("PASS secret")).toBe(pop3Replies.passWithoutUser().line);
+    expect(await client.command("USER")).toBe(pop3Replies.arguments("USER", "a name").line);
+    expect(await client.command("FROB 1")).toBe(pop3Replies.unknownCommand("FROB").line);
+    expect(await client.command("")).toBe(pop3Replies.emptyCommand().line);
     client.write(Buffer.from("\u0000\u00ff\u0007\r\n", "latin1"));
-    expect(await client.line()).toBe(pop3Errors.unknownCommand("\u0000\u00ff\u0007").line);
+    expect(await client.line()).toBe(pop3Replies.unknownCommand("\u0000\u00ff\u0007").line);
     expect(await client.command("USER ann")).toBe('+OK "ann": now PASS');
-    expect(await client.command("PASS")).toBe(pop3Errors.arguments("PASS", "a password").line);
+    expect(await client.command("PASS")).toBe(pop3Replies.arguments("PASS", "a password").line);
     // A failed PASS forgets the USER: the pair starts again.
-    expect(await client.command("PASS again")).toBe(pop3Errors.passWithoutUser().line);
+    expect(await client.command("PASS again")).toBe(pop3Replies.passWithoutUser().line);
     expect(await client.quit()).toBe("+OK porthost POP3 signing off");
   });
 
@@ -89,7 +89,7 @@ describe("TRANSACTION state", () => {
     expect(await client.command("DELE 2")).toBe("+OK message 2 marked deleted (gone once you QUIT)");
     expect(await client.command("STAT")).toBe(`+OK 2 ${total - sizes[1]!}`);
     expect((await client.multi("LIST")).lines).toEqual([`1 ${sizes[0]}`, `3 ${sizes[2]}`]);
-    expect(await client.command("LIST 2")).toBe(pop3Errors.deleted(2).line);
+    expect(await client.command("LIST 2")).toBe(pop3Replies.deleted(2).line);
     expect(await client.command("UIDL 3")).toBe(`+OK 3 ${ids[2]}`);
   });
 
@@ -137,10 +137,10 @@ describe("TRANSACTION state", () => {
     expect((await client.multi("TOP 1 2")).lines.slice(-2)).toEqual(["first", ".second"]);
     expect((await client.multi("TOP 1 99")).lines.slice(-3)).toEqual(["first", ".second", "third"]);
     expect(await client.command("TOP 1")).toBe(
-      pop3Errors.arguments("TOP", "a message number and a number of lines").line,
+      pop3Replies.arguments("TOP", "a message number and a number of lines").line,
     );
-    expect(await client.command("TOP 1 -1")).toBe(pop3Errors.notANumber("a number of lines", "-1").line);
-    expect(await client.command("TOP 2 1")).toBe(pop3Errors.noSuchMessage(2, 1).line);
+    expect(await client.command("TOP 1 -1")).toBe(pop3Replies.notANumber("a number of lines", "-1").line);
+    expect(await client.command("TOP 2 1")).toBe(pop3Replies.noSuchMessage(2, 1).line);
   });
 
   it("answers every bad argument with its own -ERR and keeps the session", async () => {
@@ -149,30 +149,30 @@ describe("TRANSACTION state", () => {
     const client = await pop3.connect();
     await client.login();
     const cases: [string, string][] = [
-      ["RETR", pop3Errors.arguments("RETR", "one message number").line],
-      ["RETR 1 2", pop3Errors.arguments("RETR", "one message number").line],
-      ["RETR x", pop3Errors.notANumber("a message number", "x").line],
-      ["RETR 0", pop3Errors.noSuchMessage(0, 1).line],
-      ["RETR 2", pop3Errors.noSuchMessage(2, 1).line],
-      ["RETR 99999999999", pop3Errors.notANumber("a message number", "99999999999").line],
-      ["DELE", pop3Errors.arguments("DELE", "one message number").line],
-      ["LIST 1 2", pop3Errors.arguments("LIST", "at most one message number").line],
-      ["UIDL -1", pop3Errors.notANumber("a message number", "-1").line],
-      ["STAT 1", pop3Errors.arguments("STAT", "no arguments").line],
-      ["NOOP now", pop3Errors.arguments("NOOP", "no arguments").line],
-      ["RSET all", pop3Errors.arguments("RSET", "no arguments").line],
-      ["CAPA x", pop3Errors.arguments("CAPA", "no arguments").line],
-      ["QUIT now", pop3Errors.arguments("QUIT", "no arguments").line],
-      ["USER ann", pop3Errors.loggedIn("USER").line],
-      ["PASS x", pop3Errors.loggedIn("PASS").line],
-      ["APOP a 0123456789abcdef0123456789abcdef", pop3Errors.loggedIn("APOP").line],
-      ["STLS", pop3Errors.loggedIn("STLS").line],
+      ["RETR", pop3Replies.arguments("RETR", "one message number").line],
+      ["RETR 1 2", pop3Replies.arguments("RETR", "one message number").line],
+      ["RETR x", pop3Replies.notANumber("a message number", "x").line],
+      ["RETR 0", pop3Replies.noSuchMessage(0, 1).line],
+      ["RETR 2", pop3Replies.noSuchMessage(2, 1).line],
+      ["RETR 99999999999", pop3Replies.notANumber("a message number", "99999999999").line],
+      ["DELE", pop3Replies.arguments("DELE", "one message number").line],
+      ["LIST 1 2", pop3Replies.arguments("LIST", "at most one message number").line],
+      ["UIDL -1", pop3Replies.notANumber("a message number", "-1").line],
+      ["STAT 1", pop3Replies.arguments("STAT", "no arguments").line],
+      ["NOOP now", pop3Replies.arguments("NOOP", "no arguments").line],
+      ["RSET all", pop3Replies.arguments("RSET", "no arguments").line],
+      ["CAPA x", pop3Replies.arguments("CAPA", "no arguments").line],
+      ["QUIT now", pop3Replies.arguments("QUIT", "no arguments").line],
+      ["USER ann", pop3Replies.loggedIn("USER").line],
+      ["PASS x", pop3Replies.loggedIn("PASS").line],
+      ["APOP a 0123456789abcdef0123456789abcdef", pop3Replies.loggedIn("APOP").line],
+      ["STLS", pop3Replies.loggedIn("STLS").line],
     ];
     for (const [command, reply] of cases) expect(await client.command(command), command).toBe(reply);
     expect(await client.command("DELE 1")).toMatch(/^\+OK/);
-    expect(await client.command("DELE 1")).toBe(pop3Errors.deleted(1).line);
-    expect(await client.command("RETR 1")).toBe(pop3Errors.deleted(1).line);
-    expect(await client.command("TOP 1 0")).toBe(pop3Errors.deleted(1).line);
+    expect(await client.command("DELE 1")).toBe(pop3Replies.deleted(1).line);
+    expect(await client.command("RETR 1")).toBe(pop3Replies.deleted(1).line);
+    expect(await client.command("TOP 1 0")).toBe(pop3Replies.deleted(1).line);
     const empty = await client.multi("LIST");
     expect(empty).toMatchObject({ first: "+OK 0 messages (0 octets)", lines: [] });
     expect(await client.command("NOOP")).toBe("+OK");
@@ -187,7 +187,7 @@ describe("TRANSACTION state", () => {
     await pop3.deliver(crlfMessage("during"));
     expect(await client.command("STAT")).toMatch(/^\+OK 2 /);
     await pop3.store.delete(first);
-    expect(await client.command("RETR 1")).toBe(pop3Errors.messageGone(1).line);
+    expect(await client.command("RETR 1")).toBe(pop3Replies.messageGone(1).line);
     expect((await client.multi("RETR 2")).lines).toContain("Subject: also before");
     expect(await client.quit()).toMatch(/^\+OK/);
     const next = await pop3.connect();
@@ -233,8 +233,8 @@ describe("the maildrop lock", () => {
     const first = await pop3.connect();
     await first.login("ann", "a");
     const second = await pop3.connect();
-    expect(await second.login("bob", "b")).toBe(pop3Errors.inUse("shared").line);
-    expect(await second.command("STAT")).toBe(pop3Errors.notLoggedIn("STAT").line);
+    expect(await second.login("bob", "b")).toBe(pop3Replies.inUse("shared").line);
+    expect(await second.command("STAT")).toBe(pop3Replies.notLoggedIn("STAT").line);
     expect(await first.quit()).toMatch(/^\+OK/);
     expect(await second.login("bob", "b")).toMatch(/^\+OK "bob" has 1 message/);
   });
@@ -280,8 +280,8 @@ describe("logins", () => {
   it("with PORTHOST_POP3_USERS accepts only those, by USER/PASS", async () => {
     const pop3 = await start({ settings: { users } });
     const client = await pop3.connect();
-    expect(await client.login("ann", "wrong")).toBe(pop3Errors.badCredentials().line);
-    expect(await client.login("bob", "secret")).toBe(pop3Errors.badCredentials().line);
+    expect(await client.login("ann", "wrong")).toBe(pop3Replies.badCredentials().line);
+    expect(await client.login("bob", "secret")).toBe(pop3Replies.badCredentials().line);
     expect(await client.login("ann", "secret")).toMatch(/^\+OK "ann" has 0 messages/);
   });
 
@@ -289,12 +289,12 @@ describe("logins", () => {
     const pop3 = await start({ settings: { users } });
     const client = await pop3.connect();
     const timestamp = /<[^>]+>/.exec(client.greeting)![0];
-    expect(await client.command(`APOP ann ${apopDigest(timestamp, "wrong")}`)).toBe(pop3Errors.badCredentials().line);
+    expect(await client.command(`APOP ann ${apopDigest(timestamp, "wrong")}`)).toBe(pop3Replies.badCredentials().line);
     expect(await client.command("APOP ann nothex")).toBe(
-      pop3Errors.arguments("APOP", "a name and a 32-digit hex MD5 digest").line,
+      pop3Replies.arguments("APOP", "a name and a 32-digit hex MD5 digest").line,
     );
     expect(await client.command("APOP ann")).toBe(
-      pop3Errors.arguments("APOP", "a name and a 32-digit hex MD5 digest").line,
+      pop3Replies.arguments("APOP", "a name and a 32-digit hex MD5 digest").line,
     );
     expect(await client.command(`APOP ann ${apopDigest(timestamp, "secret").toUpperCase()}`)).toMatch(
       /^\+OK "ann" has 0 messages/,
@@ -315,13 +315,13 @@ describe("one maildrop per recipient (PORTHOST_POP3_MAILBOX=recipient)", () => {
     await pop3.deliver(crlfMessage("for both"), ["bob@example.test", "Carol@Example.test"]);
     await pop3.deliver(crlfMessage("for dave"), ["dave@example.test"]);
     const bob = await pop3.connect();
-    expect(await bob.command("USER bob")).toBe(pop3Errors.notAnAddress("bob").line);
+    expect(await bob.command("USER bob")).toBe(pop3Replies.notAnAddress("bob").line);
     expect(await bob.login("Bob@example.test", "x")).toMatch(/^\+OK "Bob@example.test" has 2 messages/);
     const carol = await pop3.connect();
     expect(await carol.login("carol@example.test", "x")).toMatch(/has 1 message /);
     expect((await carol.multi("TOP 1 0")).lines).toContain("Subject: for both");
     const again = await pop3.connect();
-    expect(await again.login("bob@example.test", "y")).toBe(pop3Errors.inUse("bob@example.test").line);
+    expect(await again.login("bob@example.test", "y")).toBe(pop3Replies.inUse("bob@example.test").line);
     const nobody = await pop3.connect();
     expect(await nobody.login("nobody@example.test", "x")).toMatch(/has 0 messages/);
   });
@@ -392,11 +392,11 @@ describe("limits", () => {
     const pop3 = await start({ settings: { maxLineBytes: 300 } });
     const client = await pop3.connect();
     client.write(`USER ${"a".repeat(400)}`);
-    expect(await client.line()).toBe(pop3Errors.lineTooLong(300).line);
+    expect(await client.line()).toBe(pop3Replies.lineTooLong(300).line);
     client.write(`${"b".repeat(100_000)}\r\nNOOP\r\n`);
-    expect(await client.line()).toBe(pop3Errors.notLoggedIn("NOOP").line);
+    expect(await client.line()).toBe(pop3Replies.notLoggedIn("NOOP").line);
     expect(await client.command(`USER ${"c".repeat(293)}`)).toMatch(/^\+OK/);
-    expect(await client.command(`USER ${"c".repeat(294)}`)).toBe(pop3Errors.lineTooLong(300).line);
+    expect(await client.command(`USER ${"c".repeat(294)}`)).toBe(pop3Replies.lineTooLong(300).line);
   });
 
   it("closes a session idle for PORTHOST_POP3_IDLE_TIMEOUT_MS with -ERR, deleting nothing", async () => {
@@ -406,7 +406,7 @@ describe("limits", () => {
     const client = await pop3.connect();
     await client.login();
     await client.command("DELE 1");
-    expect(await client.line()).toBe(pop3Errors.idle(300).line);
+    expect(await client.line()).toBe(pop3Replies.idle(300).line);
     await client.closedPromise;
     expect(await readdir(path.join(pop3.maildir, "new"))).toHaveLength(1);
     await expect.poll(() => events[0]).toMatchObject({ outcome: "timeout", detail: expect.stringContaining("idle") });
@@ -418,7 +418,7 @@ describe("limits", () => {
     await pop3.connect();
     await pop3.connect();
     const third = await pop3.connect();
-    expect(third.greeting).toBe(pop3Errors.tooManyConnections(2).line);
+    expect(third.greeting).toBe(pop3Replies.tooManyConnections(2).line);
     await third.closedPromise;
     await expect.poll(() => events.map((e) => e.outcome)).toEqual(["limited"]);
   });
@@ -478,7 +478,7 @@ describe("pipelining, events and shutdown", () => {
     await client.login();
     await client.command("DELE 1");
     const closing = pop3.pop3.close();
-    expect(await client.line()).toBe(pop3Errors.shuttingDown().line);
+    expect(await client.line()).toBe(pop3Replies.shuttingDown().line);
     await closing;
     await client.closedPromise;
     expect(await readdir(path.join(pop3.maildir, "new"))).toHaveLength(1);
@@ -510,7 +510,7 @@ describe("pipelining, events and shutdown", () => {
     const client = await pop3.connect();
     await client.login();
     await unlink(path.join(pop3.maildir, "new", id));
-    expect(await client.command("TOP 1 0")).toBe(pop3Errors.messageGone(1).line);
+    expect(await client.command("TOP 1 0")).toBe(pop3Replies.messageGone(1).line);
     expect(await client.quit()).toMatch(/^\+OK/);
   });
 });

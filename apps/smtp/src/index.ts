@@ -5,5 +5,5 @@ export {
   type SmtpLimits,
   type SmtpOptions,
   type SmtpService,
-} from "./smtp-server.js";
-export { smtpReplies, SmtpReply } from "./smtp-errors.js";
+} from "./app.js";
+export { smtpReplies, SmtpReply } from "./smtp-replies.js";

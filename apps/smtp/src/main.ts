@@ -1,7 +1,7 @@
 import { maildirRoot } from "@porthost/mailstore";
 import { readTlsMaterial } from "@porthost/ports";
 import { runApp } from "@porthost/runner";
-import { buildSmtp } from "./smtp-server.js";
+import { buildSmtp } from "./app.js";
 
 await runApp("smtp", async (config, logger, connectionEvents) => {
   const { tls, users, ...limits } = config.smtp;

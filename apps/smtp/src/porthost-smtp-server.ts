@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection, type SMTPConnectionOptions } from "smtp-server/lib/smtp-connection.js";
-import { smtpReplies, STARTS_WITH_ENHANCED_CODE, type SmtpReply } from "./smtp-errors.js";
+import { smtpReplies, STARTS_WITH_ENHANCED_CODE, type SmtpReply } from "./smtp-replies.js";
 
 export interface SessionTiming {
   /** Pause before the 220 greeting (smtp-server's fixed early-talker delay is 100 ms); 0 greets at once. */

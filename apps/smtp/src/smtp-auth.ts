@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { SmtpUser } from "@porthost/ports";
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse } from "smtp-server";
-import { smtpReplies, type SmtpReply } from "./smtp-errors.js";
+import { smtpReplies, type SmtpReply } from "./smtp-replies.js";
 
 /** Compares digests so the time taken says nothing about where two secrets differ. */
 function sameSecret(a: string, b: string): boolean {

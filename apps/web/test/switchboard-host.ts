@@ -1,5 +1,5 @@
 import net from "node:net";
-import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { buildEcho, type EchoService } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig, type PorthostConfig } from "@porthost/ports";
@@ -64,7 +64,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     events: lateSink,
   });
   const [pop3Endpoint] = await pop3.listen();
-  const echo: EchoApp = buildEchoApp({
+  const echo: EchoService = buildEcho({
     host: "127.0.0.1",
     echoPort: at(7),
     discardPort: at(9),

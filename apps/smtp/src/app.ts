@@ -20,7 +20,7 @@ import { PorthostSMTPServer } from "./porthost-smtp-server.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
 import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
-import { queuedAs, SmtpReply, smtpReplies } from "./smtp-errors.js";
+import { queuedAs, SmtpReply, smtpReplies } from "./smtp-replies.js";
 
 /** The SMTP settings that limit a session; the rest (users, TLS files) are passed separately. */
 export type SmtpLimits = Omit<SmtpSettings, "users" | "tls">;

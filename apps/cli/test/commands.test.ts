@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { buildEcho, type EchoService } from "@porthost/echo";
 import { maildirRoot } from "@porthost/mailstore";
 import { loadConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
@@ -82,11 +82,11 @@ describe("porthost --help, ports, whois", () => {
 });
 
 describe("porthost echo", () => {
-  let echo: EchoApp;
+  let echo: EchoService;
   let port: number;
   beforeAll(async () => {
     const config = loadConfig({}, "/");
-    echo = buildEchoApp({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
+    echo = buildEcho({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
     port = (await echo.listen())[0]!.port;
   });
   afterAll(() => echo.close());

@@ -1,17 +1,17 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEchoApp, type EchoApp } from "@porthost/echo";
+import { buildEcho, type EchoService } from "@porthost/echo";
 import { loadConfig } from "@porthost/ports";
 import { runCli } from "./run-cli.js";
 
 describe("porthost scan", () => {
-  let echo: EchoApp;
+  let echo: EchoService;
   let echoPort: number;
   let closedPort: number;
   let env: Record<string, string>;
   beforeAll(async () => {
     const config = loadConfig({}, "/");
-    echo = buildEchoApp({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
+    echo = buildEcho({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
     echoPort = (await echo.listen())[0]!.port;
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

@@ -1,10 +1,10 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { loadConfig, isPortConfigError } from "@porthost/ports";
-import { buildEchoApp } from "../src/index.js";
+import { buildEcho } from "../src/index.js";
 import { later, startEcho } from "./helpers.js";
 
-describe("buildEchoApp", () => {
+describe("buildEcho", () => {
   it("binds four endpoints, echo and discard each on one number over tcp and udp", async () => {
     const { app, echoTcp, echoUdp, discardTcp, discardUdp } = await startEcho();
     expect([echoTcp, echoUdp, discardTcp, discardUdp].map((e) => [e.service, e.transport])).toEqual([
@@ -25,7 +25,7 @@ describe("buildEchoApp", () => {
     later(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
     const taken = (blocker.address() as net.AddressInfo).port;
     const config = loadConfig({}, "/tmp");
-    const app = buildEchoApp({
+    const app = buildEcho({
       host: "127.0.0.1",
       echoPort: 0,
       discardPort: taken,

@@ -7,7 +7,7 @@ import { buildTcpService, type TcpService } from "./tcp-service.js";
 import { createUdpDiscard, createUdpEcho, type UdpEchoStats } from "./udp-handlers.js";
 import { buildUdpService, type UdpService } from "./udp-service.js";
 
-export interface EchoAppOptions {
+export interface EchoOptions {
   readonly host: string;
   /** Echo's number, for TCP and UDP alike; 0 lets the system pick (tests). */
   readonly echoPort: number;
@@ -21,7 +21,7 @@ export interface EchoAppOptions {
   readonly readBroadcasts?: () => Set<string>;
 }
 
-export interface EchoApp {
+export interface EchoService {
   readonly echoTcp: TcpService;
   readonly echoUdp: UdpService;
   readonly discardTcp: TcpService;
@@ -59,7 +59,7 @@ function pairAttempts(tcp: TcpService, udp: UdpService): Promise<ListeningEndpoi
 }
 
 /** Echo (RFC 862) and discard (RFC 863), each on one number over TCP and UDP. */
-export function buildEchoApp(options: EchoAppOptions): EchoApp {
+export function buildEcho(options: EchoOptions): EchoService {
   const logger = options.logger ?? silentLogger();
   const { host, events } = options;
   const echoTcp = buildTcpService({

@@ -16,7 +16,7 @@ import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { reportConnection, sessionDetail, sessionOutcome } from "./connection-events.js";
 import { WireSizes } from "./maildrop.js";
 import { Pop3Logins } from "./pop3-auth.js";
-import { pop3Errors } from "./pop3-replies.js";
+import { pop3Replies } from "./pop3-replies.js";
 import { Pop3Session, type SessionServices } from "./pop3-session.js";
 
 /** The POP3 settings other than the TLS files, which are passed read (`tls`). */
@@ -87,7 +87,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
       refused.add(socket);
       socket.once("close", () => refused.delete(socket));
       follow(socket, () => ({ outcome: "limited", detail: `connection limit ${limits.maxConnections}` }));
-      socket.end(`${pop3Errors.tooManyConnections(limits.maxConnections).line}\r\n`);
+      socket.end(`${pop3Replies.tooManyConnections(limits.maxConnections).line}\r\n`);
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }

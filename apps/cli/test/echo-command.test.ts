@@ -1,6 +1,6 @@
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildEchoApp } from "@porthost/echo";
+import { buildEcho } from "@porthost/echo";
 import { loadConfig } from "@porthost/ports";
 import { tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { echoCommand } from "../src/commands/echo.js";
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function startEcho(): Promise<number> {
-  const app = buildEchoApp({
+  const app = buildEcho({
     host: "127.0.0.1",
     echoPort: 0,
     discardPort: 0,
