@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import path from "node:path";
-import { envValue, readChoice } from "./env-values.js";
+import { envValue, readChoice, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { readHttpSettings, type HttpSettings } from "./http-settings.js";
 import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
@@ -8,9 +8,6 @@ import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 import { loadPop3Settings, type Pop3Settings } from "./pop3-settings.js";
-
-/** Environment variables porthost reads; only this package reads `process.env`. */
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_HOST = "127.0.0.1";
 /** Outside a container every service sits at its well-known port + 8000; the image sets 0. */

@@ -1,5 +1,4 @@
-import type { Env } from "./config.js";
-import { readInteger } from "./env-values.js";
+import { readInteger, type Env } from "./env-values.js";
 
 /** Limits of a TCP service that reads from strangers (echo and discard). */
 export interface StreamLimits {

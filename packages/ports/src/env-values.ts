@@ -1,5 +1,7 @@
 import { PortConfigError } from "./errors.js";
-import type { Env } from "./config.js";
+
+/** Environment variables porthost reads; only this package reads `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The value of a variable, or undefined when it is unset or blank. */
 export function envValue(env: Env, variable: string): string | undefined {

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Env } from "./config.js";
-import { envValue } from "./env-values.js";
+import { envValue, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 
 export interface EventsSettings {

@@ -1,5 +1,4 @@
-import type { Env } from "./config.js";
-import { readInteger } from "./env-values.js";
+import { readInteger, type Env } from "./env-values.js";
 
 /** Limits of the HTTP service, each with a default and a variable. */
 export interface HttpSettings {

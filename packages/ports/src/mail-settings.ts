@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Env } from "./config.js";
-import { envValue, readInteger } from "./env-values.js";
+import { envValue, readInteger, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 
 /** Largest message accepted, announced with SIZE. */

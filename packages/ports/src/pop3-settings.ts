@@ -1,5 +1,4 @@
-import type { Env } from "./config.js";
-import { envValue, readChoice, readInteger } from "./env-values.js";
+import { envValue, readChoice, readInteger, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { parseSmtpUsers, readTlsFiles, type SmtpUser, type TlsFiles } from "./mail-settings.js";
 
