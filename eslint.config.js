@@ -16,7 +16,7 @@ export default tseslint.config(
         {
           object: "process",
           property: "env",
-          message: "Read settings through @porthost/ports (loadConfig), not process.env.",
+          message: "Read settings through @porthost/ports (readConfig), not process.env.",
         },
       ],
     },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEcho, type EchoService } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
-import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { readConfig, type PorthostConfig } from "@porthost/ports";
 import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const lateSink = { send: (event: ConnectionEvent) => sender?.send(event) };
   smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
   const [smtpEndpoint] = await smtp.listen();
-  const baseConfig = loadConfig({ PORTHOST_DATA_DIR: data.dir });
+  const baseConfig = readConfig({ PORTHOST_DATA_DIR: data.dir });
   echo = buildEcho({
     host: "127.0.0.1",
     echoPort: 0,
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const [echoEndpoint] = await echo.listen();
   pop3 = buildPop3({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
   const [pop3Endpoint] = await pop3.listen();
-  config = loadConfig({
+  config = readConfig({
     PORTHOST_HTTP_PORT: "0",
     PORTHOST_DATA_DIR: data.dir,
     PORTHOST_EVENTS_TOKEN: TOKEN,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { isPortConfigError, loadConfig, type PorthostConfig } from "@porthost/ports";
+import { isPortConfigError, readConfig, type PorthostConfig } from "@porthost/ports";
 import { CliError, usageError } from "./cli-error.js";
 import { echoCommand } from "./commands/echo.js";
 import { mailCommand } from "./commands/mail.js";
@@ -83,7 +83,7 @@ async function run(argv: readonly string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   const json = values.json ?? false;
-  const config: PorthostConfig = loadConfig();
+  const config: PorthostConfig = readConfig();
   const print = (text: string): number => {
     process.stdout.write(`${text}\n`);
     return 0;

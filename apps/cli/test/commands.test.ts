@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEcho, type EchoService } from "@porthost/echo";
 import { maildirRoot } from "@porthost/mailstore";
-import { loadConfig } from "@porthost/ports";
+import { readConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
 import { runCli } from "./run-cli.js";
@@ -85,7 +85,7 @@ describe("porthost echo", () => {
   let echo: EchoService;
   let port: number;
   beforeAll(async () => {
-    const config = loadConfig({}, "/");
+    const config = readConfig({}, "/");
     echo = buildEcho({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
     port = (await echo.listen())[0]!.port;
   });

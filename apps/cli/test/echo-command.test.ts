@@ -1,12 +1,12 @@
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildEcho } from "@porthost/echo";
-import { loadConfig } from "@porthost/ports";
+import { readConfig } from "@porthost/ports";
 import { tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { echoCommand } from "../src/commands/echo.js";
 import { portsCommand } from "../src/commands/ports.js";
 
-const config = loadConfig({}, "/tmp");
+const config = readConfig({}, "/tmp");
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
@@ -41,12 +41,12 @@ describe("porthost echo", () => {
     await new Promise<void>((resolve) => probe.bind(0, "127.0.0.1", resolve));
     const port = probe.address().port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const portConfig = loadConfig({ PORTHOST_ECHO_ADDR: `127.0.0.1:${port}` }, "/tmp");
+    const portConfig = readConfig({ PORTHOST_ECHO_ADDR: `127.0.0.1:${port}` }, "/tmp");
     await expect(echoCommand(["hi"], portConfig, false, "udp")).rejects.toThrow(/nothing listens on 127.0.0.1/);
   });
 
   it("refuses text larger than one echo datagram before sending", async () => {
-    const small = loadConfig({ PORTHOST_ECHO_MAX_DATAGRAM_BYTES: "4" }, "/tmp");
+    const small = readConfig({ PORTHOST_ECHO_MAX_DATAGRAM_BYTES: "4" }, "/tmp");
     await expect(echoCommand(["hello"], small, false, "udp")).rejects.toThrow(/PORTHOST_ECHO_MAX_DATAGRAM_BYTES/);
   });
 });

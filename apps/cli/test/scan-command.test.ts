@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEcho, type EchoService } from "@porthost/echo";
-import { loadConfig } from "@porthost/ports";
+import { readConfig } from "@porthost/ports";
 import { runCli } from "./run-cli.js";
 
 describe("porthost scan", () => {
@@ -10,7 +10,7 @@ describe("porthost scan", () => {
   let closedPort: number;
   let env: Record<string, string>;
   beforeAll(async () => {
-    const config = loadConfig({}, "/");
+    const config = readConfig({}, "/");
     echo = buildEcho({ host: "127.0.0.1", echoPort: 0, discardPort: 0, echo: config.echo, discard: config.discard });
     echoPort = (await echo.listen())[0]!.port;
     const closed = net.createServer();

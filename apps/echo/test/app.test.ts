@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { loadConfig, isPortConfigError } from "@porthost/ports";
+import { readConfig, isPortConfigError } from "@porthost/ports";
 import { buildEcho } from "../src/index.js";
 import { later, startEcho } from "./helpers.js";
 
@@ -24,7 +24,7 @@ describe("buildEcho", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     later(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
     const taken = (blocker.address() as net.AddressInfo).port;
-    const config = loadConfig({}, "/tmp");
+    const config = readConfig({}, "/tmp");
     const app = buildEcho({
       host: "127.0.0.1",
       echoPort: 0,

@@ -3,11 +3,11 @@ import net from "node:net";
 import { afterEach } from "vitest";
 import type { ConnectionEvent, EventSink } from "@porthost/events";
 import type { Logger } from "@porthost/log";
-import { loadConfig, type DiscardSettings, type EchoSettings } from "@porthost/ports";
+import { readConfig, type DiscardSettings, type EchoSettings } from "@porthost/ports";
 import type { ListeningEndpoint } from "@porthost/runner";
 import { buildEcho, type EchoService } from "../src/index.js";
 
-const defaults = loadConfig({}, "/tmp");
+const defaults = readConfig({}, "/tmp");
 
 export interface Started {
   readonly app: EchoService;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MailStore, maildirRoot } from "@porthost/mailstore";
-import { loadConfig } from "@porthost/ports";
+import { readConfig } from "@porthost/ports";
 import { buildWeb, type WebService } from "../src/index.js";
 import { MAIL_HTML_CSP } from "../src/api/mail-routes.js";
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   ids.push((await writer.deliver(Readable.from([hostile]))).id);
-  web = await buildWeb({ config: loadConfig({ PORTHOST_DATA_DIR: dataDir }, "/") });
+  web = await buildWeb({ config: readConfig({ PORTHOST_DATA_DIR: dataDir }, "/") });
 });
 afterAll(async () => {
   await web.close();

@@ -2,7 +2,7 @@ import net from "node:net";
 import { buildEcho, type EchoService } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
-import { loadConfig, type PorthostConfig } from "@porthost/ports";
+import { readConfig, type PorthostConfig } from "@porthost/ports";
 import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
@@ -47,7 +47,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
   // SMTP, POP3 and echo report to the web service, which does not exist yet: they get a sink filled in later.
   const late: { sender?: EventSender } = {};
   const lateSink = { send: (event: ConnectionEvent) => late.sender?.send(event) };
-  const base = loadConfig({ PORTHOST_DATA_DIR: data.dir });
+  const base = readConfig({ PORTHOST_DATA_DIR: data.dir });
   // With an offset, the services take their teaching numbers (8025, ...), as npm start does.
   const at = (wellKnown: number) => (offset === undefined ? 0 : wellKnown + offset);
   const smtp: SmtpService = buildSmtp({
@@ -81,7 +81,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     echo: portOf("echo"),
     discard: portOf("discard"),
   };
-  const config = loadConfig({
+  const config = readConfig({
     PORTHOST_HOST: "127.0.0.1",
     ...(offset === undefined ? {} : { PORTHOST_PORT_OFFSET: String(offset) }),
     PORTHOST_DATA_DIR: data.dir,

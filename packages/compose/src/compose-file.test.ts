@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig, SERVICES, type ServiceName, type ServiceSpec } from "@porthost/ports";
+import { readConfig, SERVICES, type ServiceName, type ServiceSpec } from "@porthost/ports";
 import { PROBES } from "@porthost/runner";
 import {
   composeModel,
@@ -40,8 +40,8 @@ describe("docker-compose.yml", () => {
   });
 
   it("publishes every implemented endpoint on the npm start port, to the well-known port inside", () => {
-    const local = loadConfig({});
-    const inside = loadConfig({ PORTHOST_PORT_OFFSET: "0", PORTHOST_HOST: "0.0.0.0" });
+    const local = readConfig({});
+    const inside = readConfig({ PORTHOST_PORT_OFFSET: "0", PORTHOST_HOST: "0.0.0.0" });
     const published = publishedPorts();
     const expected = SERVICES.filter((s) => s.implemented).flatMap((s) => s.transports.map((t) => `${s.name}/${t}`));
     expect(published.map((p) => `${p.service}/${p.transport}`)).toEqual(expected);

@@ -3,11 +3,11 @@ import path from "node:path";
 import { envValue, readChoice, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { readHttpSettings, type HttpSettings } from "./http-settings.js";
-import { loadMailSettings, loadSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
+import { readMailSettings, readSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
-import { loadPop3Settings, type Pop3Settings } from "./pop3-settings.js";
+import { readPop3Settings, type Pop3Settings } from "./pop3-settings.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 /** Outside a container every service sits at its well-known port + 8000; the image sets 0. */
@@ -170,7 +170,7 @@ function refuseConflicts(services: readonly ResolvedService[]): void {
  * Reads and validates every porthost setting once. Throws PortConfigError with one line
  * naming the variable at the first bad value.
  */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): PorthostConfig {
+export function readConfig(env: Env = process.env, cwd: string = process.cwd()): PorthostConfig {
   const host = parseHost("PORTHOST_HOST", envValue(env, "PORTHOST_HOST") ?? DEFAULT_HOST);
   const offsetRaw = envValue(env, "PORTHOST_PORT_OFFSET");
   const portOffset = offsetRaw === undefined ? DEFAULT_PORT_OFFSET : parsePort("PORTHOST_PORT_OFFSET", offsetRaw);
@@ -185,9 +185,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
   const events = readEventsSettings(env, cwd);
-  const smtp = loadSmtpSettings(env, cwd);
-  const mail = loadMailSettings(env);
-  const pop3 = loadPop3Settings(env, cwd);
+  const smtp = readSmtpSettings(env, cwd);
+  const mail = readMailSettings(env);
+  const pop3 = readPop3Settings(env, cwd);
   return Object.freeze({
     host,
     portOffset,

@@ -85,7 +85,7 @@ export function readTlsFiles(env: Env, cwd: string): TlsFiles | undefined {
   return Object.freeze({ certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) });
 }
 
-export function loadSmtpSettings(env: Env, cwd: string): SmtpSettings {
+export function readSmtpSettings(env: Env, cwd: string): SmtpSettings {
   const ms = (variable: string, fallback: number, min: number, max: number): number =>
     readInteger(env, variable, fallback, { min, max, unit: "ms" });
   return Object.freeze({
@@ -117,7 +117,7 @@ export function loadSmtpSettings(env: Env, cwd: string): SmtpSettings {
   });
 }
 
-export function loadMailSettings(env: Env): MailSettings {
+export function readMailSettings(env: Env): MailSettings {
   return Object.freeze({
     maxMessages: readInteger(env, "PORTHOST_MAIL_MAX", DEFAULT_MAIL_MAX, {
       min: 1,

@@ -30,7 +30,7 @@ export interface Pop3Settings {
 }
 
 /** POP3 settings from `PORTHOST_POP3_*`; a bad value throws one line naming the variable. */
-export function loadPop3Settings(env: Env, cwd: string): Pop3Settings {
+export function readPop3Settings(env: Env, cwd: string): Pop3Settings {
   const mailbox = readChoice(env, "PORTHOST_POP3_MAILBOX", DEFAULT_POP3_MAILBOX, POP3_MAILBOX_MODES);
   const users = parseSmtpUsers("PORTHOST_POP3_USERS", envValue(env, "PORTHOST_POP3_USERS"));
   const notAddress = users.find((user) => !/^[^@\s]+@[^@\s]+$/.test(user.username));

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { isPortConfigError, loadConfig, parseAddress, PortConfigError, type Env } from "../src/index.js";
+import { isPortConfigError, readConfig, parseAddress, PortConfigError, type Env } from "../src/index.js";
 
 function configError(env: Env): PortConfigError {
   try {
-    loadConfig(env, "/srv");
+    readConfig(env, "/srv");
   } catch (error) {
     if (isPortConfigError(error)) return error;
     throw error;
   }
-  throw new Error("loadConfig accepted a bad environment");
+  throw new Error("readConfig accepted a bad environment");
 }
 
-describe("loadConfig", () => {
+describe("readConfig", () => {
   it("puts each service at its well-known port + 8000 on 127.0.0.1 by default", () => {
-    const config = loadConfig({}, "/srv");
+    const config = readConfig({}, "/srv");
     expect(config.host).toBe("127.0.0.1");
     expect(config.portOffset).toBe(8000);
     expect(config.services.http.port).toBe(8080);
@@ -26,7 +26,7 @@ describe("loadConfig", () => {
   });
 
   it("binds the well-known ports with offset 0, as inside a container", () => {
-    const config = loadConfig(
+    const config = readConfig(
       { PORTHOST_PORT_OFFSET: "0", PORTHOST_HOST: "0.0.0.0", PORTHOST_DATA_DIR: "/data" },
       "/srv",
     );
@@ -39,7 +39,7 @@ describe("loadConfig", () => {
   });
 
   it("takes one service's port and a client address from their variables", () => {
-    const config = loadConfig(
+    const config = readConfig(
       { PORTHOST_SMTP_PORT: "2525", PORTHOST_SMTP_ADDR: "smtp:25", PORTHOST_HTTP_ADDR: "[::1]:9000" },
       "/",
     );
@@ -51,13 +51,13 @@ describe("loadConfig", () => {
   });
 
   it("allows port 0 for every service (the system picks, as tests do)", () => {
-    const config = loadConfig({ PORTHOST_HTTP_PORT: "0", PORTHOST_SMTP_PORT: "0", PORTHOST_ECHO_PORT: "0" }, "/");
+    const config = readConfig({ PORTHOST_HTTP_PORT: "0", PORTHOST_SMTP_PORT: "0", PORTHOST_ECHO_PORT: "0" }, "/");
     expect(config.services.http.port).toBe(0);
     expect(config.services.smtp.port).toBe(0);
   });
 
   it("returns a frozen object", () => {
-    const config = loadConfig({}, "/");
+    const config = readConfig({}, "/");
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.services)).toBe(true);
     expect(Object.isFrozen(config.services.smtp)).toBe(true);
@@ -98,7 +98,7 @@ describe("loadConfig", () => {
   });
 
   it("treats an empty variable as unset", () => {
-    expect(loadConfig({ PORTHOST_SMTP_PORT: "", PORTHOST_HOST: " " }, "/").services.smtp.port).toBe(8025);
+    expect(readConfig({ PORTHOST_SMTP_PORT: "", PORTHOST_HOST: " " }, "/").services.smtp.port).toBe(8025);
   });
 });
 
@@ -112,7 +112,7 @@ describe("parseAddress", () => {
 
 describe("HTTP limits", () => {
   it("have defaults with units", () => {
-    expect(loadConfig({}, "/").http).toEqual({
+    expect(readConfig({}, "/").http).toEqual({
       maxBodyBytes: 1_048_576,
       maxHeaderBytes: 16_384,
       headersTimeoutMs: 10_000,
@@ -123,7 +123,7 @@ describe("HTTP limits", () => {
   });
 
   it("read their variables", () => {
-    const http = loadConfig({ PORTHOST_HTTP_MAX_BODY_BYTES: "10", PORTHOST_HTTP_MAX_CONNECTIONS: "2" }, "/").http;
+    const http = readConfig({ PORTHOST_HTTP_MAX_BODY_BYTES: "10", PORTHOST_HTTP_MAX_CONNECTIONS: "2" }, "/").http;
     expect(http.maxBodyBytes).toBe(10);
     expect(http.maxConnections).toBe(2);
   });

@@ -11,24 +11,24 @@ import {
   DEFAULT_UDP_REPLIES_PER_SECOND,
   endpoints,
   isPortConfigError,
-  loadConfig,
+  readConfig,
   settleEventsToken,
   type Env,
 } from "../src/index.js";
 
 function configError(env: Env): { code: string; variable: string | undefined; message: string } {
   try {
-    loadConfig(env, "/tmp");
+    readConfig(env, "/tmp");
   } catch (error) {
     if (!isPortConfigError(error)) throw error;
     return { code: error.code, variable: error.variable, message: error.message };
   }
-  throw new Error("loadConfig accepted the environment");
+  throw new Error("readConfig accepted the environment");
 }
 
 describe("echo and discard settings", () => {
   it("has a default for every limit", () => {
-    const config = loadConfig({}, "/tmp");
+    const config = readConfig({}, "/tmp");
     expect(config.echo).toEqual({
       maxConnections: DEFAULT_MAX_CONNECTIONS,
       idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
@@ -43,7 +43,7 @@ describe("echo and discard settings", () => {
   });
 
   it("reads each variable", () => {
-    const config = loadConfig(
+    const config = readConfig(
       {
         PORTHOST_ECHO_MAX_CONNECTIONS: "5",
         PORTHOST_ECHO_IDLE_TIMEOUT_MS: "1500",
@@ -92,13 +92,13 @@ describe("echo and discard settings", () => {
 
 describe("events settings", () => {
   it("is disabled without a token", () => {
-    expect(loadConfig({}, "/tmp").events.token).toBeUndefined();
-    expect(loadConfig({ PORTHOST_EVENTS_TOKEN: "  " }, "/tmp").events.token).toBeUndefined();
+    expect(readConfig({}, "/tmp").events.token).toBeUndefined();
+    expect(readConfig({ PORTHOST_EVENTS_TOKEN: "  " }, "/tmp").events.token).toBeUndefined();
   });
 
   it("reads a token", () => {
     const token = "0123456789abcdef0123";
-    expect(loadConfig({ PORTHOST_EVENTS_TOKEN: token }, "/tmp").events.token).toBe(token);
+    expect(readConfig({ PORTHOST_EVENTS_TOKEN: token }, "/tmp").events.token).toBe(token);
   });
 
   it.each(["short", "has a space in the middle ok", "tab\tinside-0123456789", "x".repeat(257), "é0123456789abcdefgh"])(
@@ -121,7 +121,7 @@ describe("the events token file (PORTHOST_EVENTS_TOKEN_FILE)", () => {
 
   it("is created by the receiver, owner-only, and then read by senders", async () => {
     const env = { PORTHOST_EVENTS_TOKEN_FILE: "events-token" };
-    const sender = loadConfig(env, dir).events;
+    const sender = readConfig(env, dir).events;
     expect(sender).toEqual({ token: undefined, tokenFile: path.join(dir, "events-token") });
     expect(settleEventsToken(sender, { create: false }).token).toBeUndefined();
     await expect(stat(path.join(dir, "events-token"))).rejects.toThrow(/ENOENT/);
@@ -136,23 +136,23 @@ describe("the events token file (PORTHOST_EVENTS_TOKEN_FILE)", () => {
   it("gives way to PORTHOST_EVENTS_TOKEN and never overwrites a file", async () => {
     const token = "0123456789abcdef0123";
     await writeFile(path.join(dir, "t"), "kept-token-0123456789\n");
-    const both = loadConfig({ PORTHOST_EVENTS_TOKEN: token, PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
+    const both = readConfig({ PORTHOST_EVENTS_TOKEN: token, PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
     expect(settleEventsToken(both, { create: true }).token).toBe(token);
-    const fileOnly = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
+    const fileOnly = readConfig({ PORTHOST_EVENTS_TOKEN_FILE: "t" }, dir).events;
     expect(settleEventsToken(fileOnly, { create: true }).token).toBe("kept-token-0123456789");
     expect(await readFile(path.join(dir, "t"), "utf8")).toBe("kept-token-0123456789\n");
   });
 
   it("refuses a file with a bad token, or one that cannot be made, in one line naming the variable", async () => {
     await writeFile(path.join(dir, "bad"), "short\n");
-    const bad = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "bad" }, dir).events;
+    const bad = readConfig({ PORTHOST_EVENTS_TOKEN_FILE: "bad" }, dir).events;
     expect(() => settleEventsToken(bad, { create: false })).toThrow(
       expect.objectContaining({
         variable: "PORTHOST_EVENTS_TOKEN_FILE",
         message: expect.stringMatching(/^[^\n]*5 characters/),
       }),
     );
-    const nowhere = loadConfig({ PORTHOST_EVENTS_TOKEN_FILE: "missing-dir/t" }, dir).events;
+    const nowhere = readConfig({ PORTHOST_EVENTS_TOKEN_FILE: "missing-dir/t" }, dir).events;
     expect(() => settleEventsToken(nowhere, { create: true })).toThrow(
       expect.objectContaining({
         variable: "PORTHOST_EVENTS_TOKEN_FILE",
@@ -164,7 +164,7 @@ describe("the events token file (PORTHOST_EVENTS_TOKEN_FILE)", () => {
 
 describe("the echo and discard endpoints", () => {
   it("serves echo and discard over tcp and udp on one number each", () => {
-    const config = loadConfig({}, "/tmp");
+    const config = readConfig({}, "/tmp");
     expect(endpoints(config.services.echo)).toEqual([
       { port: 8007, transport: "tcp" },
       { port: 8007, transport: "udp" },

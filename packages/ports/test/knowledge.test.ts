@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   describeName,
   describePort,
-  loadConfig,
+  readConfig,
   parseEphemeralRange,
   parseServicesDatabase,
   rangeClass,
@@ -29,7 +29,7 @@ writeFileSync(
 const rangeFile = path.join(dir, "ip_local_port_range");
 writeFileSync(rangeFile, "32768\t60999\n");
 const options = { servicesFile, ephemeralRangeFile: rangeFile };
-const config = loadConfig({}, "/");
+const config = readConfig({}, "/");
 
 describe("rangeClass", () => {
   it.each([

@@ -7,7 +7,7 @@ import {
   DEFAULT_SMTP_GREETING_DELAY_MS,
   DEFAULT_SMTP_MAX_MESSAGE_BYTES,
   isPortConfigError,
-  loadConfig,
+  readConfig,
   parseSmtpUsers,
   readTlsMaterial,
   type Env,
@@ -15,17 +15,17 @@ import {
 
 function failure(env: Env): { code: string; variable: string | undefined; message: string } {
   try {
-    loadConfig(env, "/srv");
+    readConfig(env, "/srv");
   } catch (error) {
     if (!isPortConfigError(error)) throw error;
     return { code: error.code, variable: error.variable, message: error.message };
   }
-  throw new Error("loadConfig accepted a bad value");
+  throw new Error("readConfig accepted a bad value");
 }
 
 describe("smtp and mail settings", () => {
   it("has documented defaults, frozen", () => {
-    const config = loadConfig({}, "/srv");
+    const config = readConfig({}, "/srv");
     expect(config.smtp.maxMessageBytes).toBe(DEFAULT_SMTP_MAX_MESSAGE_BYTES);
     expect(config.smtp.greetingDelayMs).toBe(DEFAULT_SMTP_GREETING_DELAY_MS);
     expect(config.smtp.users).toEqual([]);
@@ -36,7 +36,7 @@ describe("smtp and mail settings", () => {
   });
 
   it("reads every limit from its variable", () => {
-    const config = loadConfig(
+    const config = readConfig(
       {
         PORTHOST_SMTP_MAX_MESSAGE_BYTES: "2048",
         PORTHOST_SMTP_MAX_RECIPIENTS: "3",
@@ -86,7 +86,7 @@ describe("smtp and mail settings", () => {
       { username: "alice", password: "secret" },
       { username: "bob", password: "a:b" },
     ]);
-    expect(loadConfig({ PORTHOST_SMTP_USERS: "alice:secret" }, "/srv").smtp.users).toHaveLength(1);
+    expect(readConfig({ PORTHOST_SMTP_USERS: "alice:secret" }, "/srv").smtp.users).toHaveLength(1);
   });
 
   it.each(["alice", ":secret", "alice:", "alice:x,bob"])("refuses PORTHOST_SMTP_USERS=%s", (value) => {
@@ -98,7 +98,7 @@ describe("smtp and mail settings", () => {
   it("needs both TLS files, resolved against the working directory", () => {
     expect(failure({ PORTHOST_TLS_CERT: "cert.pem" }).variable).toBe("PORTHOST_TLS_KEY");
     expect(failure({ PORTHOST_TLS_KEY: "key.pem" }).variable).toBe("PORTHOST_TLS_CERT");
-    const config = loadConfig({ PORTHOST_TLS_CERT: "tls/cert.pem", PORTHOST_TLS_KEY: "/etc/key.pem" }, "/srv");
+    const config = readConfig({ PORTHOST_TLS_CERT: "tls/cert.pem", PORTHOST_TLS_KEY: "/etc/key.pem" }, "/srv");
     expect(config.smtp.tls).toEqual({ certFile: "/srv/tls/cert.pem", keyFile: "/etc/key.pem" });
   });
 

@@ -4,23 +4,23 @@ import {
   DEFAULT_POP3_MAX_CONNECTIONS,
   DEFAULT_POP3_MAX_LINE_BYTES,
   isPortConfigError,
-  loadConfig,
+  readConfig,
   type Env,
 } from "../src/index.js";
 
 function failure(env: Env): { variable: string | undefined; message: string } {
   try {
-    loadConfig(env, "/srv");
+    readConfig(env, "/srv");
   } catch (error) {
     if (!isPortConfigError(error)) throw error;
     return { variable: error.variable, message: error.message };
   }
-  throw new Error("loadConfig accepted a bad value");
+  throw new Error("readConfig accepted a bad value");
 }
 
 describe("pop3 settings", () => {
   it("defaults to one shared maildrop, any login, no STLS, on 110 + offset", () => {
-    const config = loadConfig({}, "/srv");
+    const config = readConfig({}, "/srv");
     expect(config.pop3).toEqual({
       mailbox: "shared",
       users: [],
@@ -31,11 +31,11 @@ describe("pop3 settings", () => {
     });
     expect(Object.isFrozen(config.pop3)).toBe(true);
     expect(config.services.pop3).toMatchObject({ port: 8110, implemented: true });
-    expect(loadConfig({ PORTHOST_PORT_OFFSET: "0" }).services.pop3.port).toBe(110);
+    expect(readConfig({ PORTHOST_PORT_OFFSET: "0" }).services.pop3.port).toBe(110);
   });
 
   it("reads every setting from its variable, TLS files shared with SMTP", () => {
-    const config = loadConfig(
+    const config = readConfig(
       {
         PORTHOST_POP3_MAILBOX: "recipient",
         PORTHOST_POP3_USERS: "bob@example.test:pw:with:colons, ann@example.test:x",

@@ -2,7 +2,7 @@ import {
   clientHost,
   isPortConfigError,
   isServiceName,
-  loadConfig,
+  readConfig,
   SERVICE_NAMES,
   type Env,
   type ServiceName,
@@ -39,7 +39,7 @@ export async function runHealthcheck(args: readonly string[], io: HealthcheckIo)
   }
   let config;
   try {
-    config = loadConfig(io.env);
+    config = readConfig(io.env);
   } catch (error) {
     if (!isPortConfigError(error)) throw error;
     io.err(`porthost-healthcheck: ${error.message}`);

@@ -1,4 +1,4 @@
-import { isPortConfigError, loadConfig, settleEventsToken, type AppName, type PorthostConfig } from "@porthost/ports";
+import { isPortConfigError, readConfig, settleEventsToken, type AppName, type PorthostConfig } from "@porthost/ports";
 import { createEventSender, type EventSender, type EventSink } from "@porthost/events";
 import { createLogger, type Logger } from "@porthost/log";
 import type { ListeningEndpoint } from "./listen.js";
@@ -46,7 +46,7 @@ function tell(message: AppMessage): void {
 export async function runApp(app: AppName, start: StartApp): Promise<void> {
   let config: PorthostConfig;
   try {
-    const loaded = loadConfig();
+    const loaded = readConfig();
     // The web service receives events, so it makes the shared token file when there is none.
     config = Object.freeze({ ...loaded, events: settleEventsToken(loaded.events, { create: app === "web" }) });
   } catch (error) {
