@@ -1,6 +1,12 @@
 import type { EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
-import { combineListenErrors, type DiscardSettings, type EchoSettings } from "@porthost/ports";
+import {
+  combineListenErrors,
+  DISCARD_DEFAULTS,
+  ECHO_DEFAULTS,
+  type DiscardSettings,
+  type EchoSettings,
+} from "@porthost/ports";
 import type { ListeningEndpoint } from "@porthost/runner";
 import { DISCARD_HANDLER, ECHO_HANDLER } from "./tcp-handlers.js";
 import { buildTcpService, type TcpService } from "./tcp-service.js";
@@ -12,8 +18,10 @@ export interface EchoOptions {
   /** Echo's number, for TCP and UDP alike; 0 lets the system pick (tests). */
   readonly echoPort: number;
   readonly discardPort: number;
-  readonly echo: EchoSettings;
-  readonly discard: DiscardSettings;
+  /** Each limit falls back to its default in ECHO_DEFAULTS (@porthost/ports). */
+  readonly echo?: Partial<EchoSettings>;
+  /** Each limit falls back to its default in DISCARD_DEFAULTS. */
+  readonly discard?: Partial<DiscardSettings>;
   readonly logger?: Logger;
   /** Where connection events go; undefined when events are off. */
   readonly events?: EventSink | undefined;
@@ -62,12 +70,14 @@ function pairAttempts(tcp: TcpService, udp: UdpService): Promise<ListeningEndpoi
 export function buildEcho(options: EchoOptions): EchoService {
   const logger = options.logger ?? silentLogger();
   const { host, events } = options;
+  const echo: EchoSettings = { ...ECHO_DEFAULTS, ...options.echo };
+  const discard: DiscardSettings = { ...DISCARD_DEFAULTS, ...options.discard };
   const echoTcp = buildTcpService({
     service: "echo",
     host,
     port: options.echoPort,
-    limits: options.echo,
-    bufferBytes: options.echo.bufferBytes,
+    limits: echo,
+    bufferBytes: echo.bufferBytes,
     handler: ECHO_HANDLER,
     logger,
     events,
@@ -76,13 +86,13 @@ export function buildEcho(options: EchoOptions): EchoService {
     service: "discard",
     host,
     port: options.discardPort,
-    limits: options.discard,
+    limits: discard,
     handler: DISCARD_HANDLER,
     logger,
     events,
   });
   const udpEcho = createUdpEcho({
-    limits: options.echo,
+    limits: echo,
     logger,
     events,
     ...(options.readBroadcasts ? { readBroadcasts: options.readBroadcasts } : {}),

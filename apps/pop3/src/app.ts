@@ -4,14 +4,7 @@ import tls from "node:tls";
 import type { EventSink } from "@porthost/events";
 import { connectionFields, silentLogger, type Logger } from "@porthost/log";
 import { MailStore } from "@porthost/mailstore";
-import {
-  DEFAULT_POP3_IDLE_TIMEOUT_MS,
-  DEFAULT_POP3_MAILBOX,
-  DEFAULT_POP3_MAX_CONNECTIONS,
-  DEFAULT_POP3_MAX_LINE_BYTES,
-  type Pop3Settings,
-  type TlsMaterial,
-} from "@porthost/ports";
+import { POP3_DEFAULTS, type Pop3Settings, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { reportConnection, sessionDetail, sessionOutcome } from "./connection-events.js";
 import { WireSizes } from "./maildrop.js";
@@ -21,14 +14,6 @@ import { Pop3Session, type SessionServices } from "./pop3-session.js";
 
 /** The POP3 settings other than the TLS files, which are passed read (`tls`). */
 export type Pop3Limits = Omit<Pop3Settings, "tls">;
-
-export const DEFAULT_POP3_LIMITS: Pop3Limits = Object.freeze({
-  mailbox: DEFAULT_POP3_MAILBOX,
-  users: [],
-  maxConnections: DEFAULT_POP3_MAX_CONNECTIONS,
-  idleTimeoutMs: DEFAULT_POP3_IDLE_TIMEOUT_MS,
-  maxLineBytes: DEFAULT_POP3_MAX_LINE_BYTES,
-});
 
 /** On shutdown a session mid-command gets this long to finish before it is cut (inside runner's 5 s). */
 export const CLOSE_GRACE_MS = 2_000; // 2 s
@@ -40,7 +25,7 @@ export interface Pop3Options {
   /** The Maildir the SMTP service delivers to. */
   readonly maildir: string;
   readonly logger?: Logger;
-  /** Each setting falls back to its default (the PORTHOST_POP3_* defaults). */
+  /** Each setting falls back to its default in POP3_DEFAULTS (@porthost/ports). */
   readonly settings?: Partial<Pop3Limits>;
   /** Certificate and key: STLS is offered only with them. */
   readonly tls?: TlsMaterial;
@@ -60,7 +45,7 @@ export interface Pop3Service {
 /** porthost's POP3 service (RFC 1939) over the Maildir SMTP writes. */
 export function buildPop3(options: Pop3Options): Pop3Service {
   const logger = options.logger ?? silentLogger();
-  const limits: Pop3Limits = { ...DEFAULT_POP3_LIMITS, ...options.settings };
+  const limits: Pop3Limits = { ...POP3_DEFAULTS, ...options.settings };
   const secureContext = options.tls
     ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key })
     : undefined;

@@ -1,11 +1,4 @@
-export {
-  buildPop3,
-  CLOSE_GRACE_MS,
-  DEFAULT_POP3_LIMITS,
-  type Pop3Limits,
-  type Pop3Options,
-  type Pop3Service,
-} from "./app.js";
+export { buildPop3, CLOSE_GRACE_MS, type Pop3Limits, type Pop3Options, type Pop3Service } from "./app.js";
 export { Pop3Reply, pop3Replies, printable, type Pop3ReplyCode, type RespCode } from "./pop3-replies.js";
 export { apopDigest } from "./pop3-auth.js";
 export { encodeMessage, WireEncoder, type WireEncoderOptions } from "./wire-encoder.js";

@@ -3,18 +3,7 @@ import type { SMTPServerDataStream } from "smtp-server";
 import type { EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
 import { MailStore } from "@porthost/mailstore";
-import {
-  DEFAULT_SMTP_GREETING_DELAY_MS,
-  DEFAULT_SMTP_IDLE_TIMEOUT_MS,
-  DEFAULT_SMTP_MAX_CONNECTIONS,
-  DEFAULT_SMTP_MAX_LINE_BYTES,
-  DEFAULT_SMTP_MAX_MESSAGE_BYTES,
-  DEFAULT_SMTP_MAX_RECIPIENTS,
-  DEFAULT_SMTP_SESSION_TIMEOUT_MS,
-  type SmtpSettings,
-  type SmtpUser,
-  type TlsMaterial,
-} from "@porthost/ports";
+import { SMTP_DEFAULTS, type SmtpSettings, type SmtpUser, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { PorthostSMTPServer } from "./porthost-smtp-server.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
@@ -25,16 +14,6 @@ import { queuedAs, SmtpReply, smtpReplies } from "./smtp-replies.js";
 /** The SMTP settings that limit a session; the rest (users, TLS files) are passed separately. */
 export type SmtpLimits = Omit<SmtpSettings, "users" | "tls">;
 
-export const DEFAULT_SMTP_LIMITS: SmtpLimits = Object.freeze({
-  maxMessageBytes: DEFAULT_SMTP_MAX_MESSAGE_BYTES,
-  maxRecipients: DEFAULT_SMTP_MAX_RECIPIENTS,
-  maxConnections: DEFAULT_SMTP_MAX_CONNECTIONS,
-  idleTimeoutMs: DEFAULT_SMTP_IDLE_TIMEOUT_MS,
-  sessionTimeoutMs: DEFAULT_SMTP_SESSION_TIMEOUT_MS,
-  maxLineBytes: DEFAULT_SMTP_MAX_LINE_BYTES,
-  greetingDelayMs: DEFAULT_SMTP_GREETING_DELAY_MS,
-});
-
 export interface SmtpOptions {
   readonly host: string;
   /** 0 lets the system pick a free port (tests). */
@@ -42,7 +21,7 @@ export interface SmtpOptions {
   /** The Maildir messages are delivered to. */
   readonly maildir: string;
   readonly logger?: Logger;
-  /** Each limit falls back to its default (the PORTHOST_SMTP_* defaults). */
+  /** Each limit falls back to its default in SMTP_DEFAULTS (@porthost/ports). */
   readonly limits?: Partial<SmtpLimits>;
   /** Accounts AUTH accepts; empty or unset: any credentials. */
   readonly users?: readonly SmtpUser[];
@@ -68,9 +47,9 @@ export interface SmtpService {
 
 export function buildSmtp(options: SmtpOptions): SmtpService {
   const logger = options.logger ?? silentLogger();
-  const limits: SmtpLimits = { ...DEFAULT_SMTP_LIMITS, ...options.limits };
+  const limits: SmtpLimits = { ...SMTP_DEFAULTS, ...options.limits };
   const name = hostname();
-  const checkAuth = authenticator(options.users ?? []);
+  const checkAuth = authenticator(options.users ?? SMTP_DEFAULTS.users);
   let store: MailStore | undefined;
   const connectionEvents = options.events ? new SmtpConnectionEvents(options.events) : undefined;
 

@@ -1,9 +1,2 @@
-export {
-  buildSmtp,
-  CLOSE_GRACE_MS,
-  DEFAULT_SMTP_LIMITS,
-  type SmtpLimits,
-  type SmtpOptions,
-  type SmtpService,
-} from "./app.js";
+export { buildSmtp, CLOSE_GRACE_MS, type SmtpLimits, type SmtpOptions, type SmtpService } from "./app.js";
 export { smtpReplies, SmtpReply } from "./smtp-replies.js";

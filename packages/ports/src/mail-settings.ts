@@ -3,23 +3,6 @@ import path from "node:path";
 import { envValue, readInteger, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 
-/** Largest message accepted, announced with SIZE. */
-export const DEFAULT_SMTP_MAX_MESSAGE_BYTES = 25 * 1024 * 1024; // 25 MiB
-/** Recipients per message, as Postfix's smtpd_recipient_limit. */
-export const DEFAULT_SMTP_MAX_RECIPIENTS = 1000;
-/** Concurrent SMTP connections; above it a client gets 421. Room for 100-session load tests. */
-export const DEFAULT_SMTP_MAX_CONNECTIONS = 200;
-/** A client that sends nothing for this long gets 421. */
-export const DEFAULT_SMTP_IDLE_TIMEOUT_MS = 60_000; // 60 s
-/** No session lasts longer than this, however busy. */
-export const DEFAULT_SMTP_SESSION_TIMEOUT_MS = 600_000; // 10 min
-/** Longest command line (RFC 5321 asks for at least 512 with extensions). */
-export const DEFAULT_SMTP_MAX_LINE_BYTES = 4096;
-/** smtp-server waits 100 ms to catch early talkers; a local catcher greets at once. */
-export const DEFAULT_SMTP_GREETING_DELAY_MS = 0;
-/** How many messages the Maildir keeps before the oldest are pruned. */
-export const DEFAULT_MAIL_MAX = 5000;
-
 export interface SmtpUser {
   readonly username: string;
   readonly password: string;
@@ -33,12 +16,18 @@ export interface TlsFiles {
 }
 
 export interface SmtpSettings {
+  /** Largest message accepted, announced with SIZE (552 past it). */
   readonly maxMessageBytes: number;
   readonly maxRecipients: number;
+  /** Sessions at once; one more gets 421. */
   readonly maxConnections: number;
+  /** A client that sends nothing for this long gets 421. */
   readonly idleTimeoutMs: number;
+  /** No session lasts longer than this, however busy. */
   readonly sessionTimeoutMs: number;
+  /** Longest command line. */
   readonly maxLineBytes: number;
+  /** Silence before the greeting, to catch clients that talk first. */
   readonly greetingDelayMs: number;
   /** Accounts AUTH checks; empty means any credentials pass (AUTH is always optional). */
   readonly users: readonly SmtpUser[];
@@ -46,10 +35,28 @@ export interface SmtpSettings {
   readonly tls: TlsFiles | undefined;
 }
 
+/** Every SMTP default, in one place; each has a `PORTHOST_SMTP_*` or `PORTHOST_TLS_*` variable. */
+export const SMTP_DEFAULTS: SmtpSettings = Object.freeze({
+  maxMessageBytes: 25 * 1024 * 1024, // 25 MiB
+  maxRecipients: 1000, // recipients per message, as Postfix's smtpd_recipient_limit
+  maxConnections: 200, // sessions at once: room for 100-session load tests
+  idleTimeoutMs: 60_000, // 60 s
+  sessionTimeoutMs: 600_000, // 10 min
+  maxLineBytes: 4096, // bytes; RFC 5321 asks for at least 512 with extensions
+  greetingDelayMs: 0, // ms: smtp-server waits 100 to catch early talkers, a local catcher greets at once
+  users: Object.freeze([]), // any credentials pass
+  tls: undefined, // no STARTTLS
+});
+
 export interface MailSettings {
   /** Retention: the Maildir keeps at most this many messages, pruning the oldest. */
   readonly maxMessages: number;
 }
+
+/** Every mail store default, in one place; each has a `PORTHOST_MAIL_*` variable. */
+export const MAIL_DEFAULTS: MailSettings = Object.freeze({
+  maxMessages: 5000, // messages kept before the oldest are pruned
+});
 
 /** `user:password` pairs separated by commas or whitespace; a password may contain ':'. */
 export function parseSmtpUsers(variable: string, raw: string | undefined): SmtpUser[] {
@@ -89,29 +96,29 @@ export function readSmtpSettings(env: Env, cwd: string): SmtpSettings {
   const ms = (variable: string, fallback: number, min: number, max: number): number =>
     readInteger(env, variable, fallback, { min, max, unit: "ms" });
   return Object.freeze({
-    maxMessageBytes: readInteger(env, "PORTHOST_SMTP_MAX_MESSAGE_BYTES", DEFAULT_SMTP_MAX_MESSAGE_BYTES, {
+    maxMessageBytes: readInteger(env, "PORTHOST_SMTP_MAX_MESSAGE_BYTES", SMTP_DEFAULTS.maxMessageBytes, {
       min: 1024,
       max: 1024 * 1024 * 1024,
       unit: "bytes",
     }),
-    maxRecipients: readInteger(env, "PORTHOST_SMTP_MAX_RECIPIENTS", DEFAULT_SMTP_MAX_RECIPIENTS, {
+    maxRecipients: readInteger(env, "PORTHOST_SMTP_MAX_RECIPIENTS", SMTP_DEFAULTS.maxRecipients, {
       min: 1,
       max: 100_000,
       unit: "recipients",
     }),
-    maxConnections: readInteger(env, "PORTHOST_SMTP_MAX_CONNECTIONS", DEFAULT_SMTP_MAX_CONNECTIONS, {
+    maxConnections: readInteger(env, "PORTHOST_SMTP_MAX_CONNECTIONS", SMTP_DEFAULTS.maxConnections, {
       min: 1,
       max: 100_000,
       unit: "connections",
     }),
-    idleTimeoutMs: ms("PORTHOST_SMTP_IDLE_TIMEOUT_MS", DEFAULT_SMTP_IDLE_TIMEOUT_MS, 100, 3_600_000),
-    sessionTimeoutMs: ms("PORTHOST_SMTP_SESSION_TIMEOUT_MS", DEFAULT_SMTP_SESSION_TIMEOUT_MS, 100, 86_400_000),
-    maxLineBytes: readInteger(env, "PORTHOST_SMTP_MAX_LINE_BYTES", DEFAULT_SMTP_MAX_LINE_BYTES, {
+    idleTimeoutMs: ms("PORTHOST_SMTP_IDLE_TIMEOUT_MS", SMTP_DEFAULTS.idleTimeoutMs, 100, 3_600_000),
+    sessionTimeoutMs: ms("PORTHOST_SMTP_SESSION_TIMEOUT_MS", SMTP_DEFAULTS.sessionTimeoutMs, 100, 86_400_000),
+    maxLineBytes: readInteger(env, "PORTHOST_SMTP_MAX_LINE_BYTES", SMTP_DEFAULTS.maxLineBytes, {
       min: 512,
       max: 1024 * 1024,
       unit: "bytes",
     }),
-    greetingDelayMs: ms("PORTHOST_SMTP_GREETING_DELAY_MS", DEFAULT_SMTP_GREETING_DELAY_MS, 0, 10_000),
+    greetingDelayMs: ms("PORTHOST_SMTP_GREETING_DELAY_MS", SMTP_DEFAULTS.greetingDelayMs, 0, 10_000),
     users: Object.freeze(parseSmtpUsers("PORTHOST_SMTP_USERS", envValue(env, "PORTHOST_SMTP_USERS"))),
     tls: readTlsFiles(env, cwd),
   });
@@ -119,7 +126,7 @@ export function readSmtpSettings(env: Env, cwd: string): SmtpSettings {
 
 export function readMailSettings(env: Env): MailSettings {
   return Object.freeze({
-    maxMessages: readInteger(env, "PORTHOST_MAIL_MAX", DEFAULT_MAIL_MAX, {
+    maxMessages: readInteger(env, "PORTHOST_MAIL_MAX", MAIL_DEFAULTS.maxMessages, {
       min: 1,
       max: 10_000_000,
       unit: "messages",

@@ -6,14 +6,6 @@ import { parseSmtpUsers, readTlsFiles, type SmtpUser, type TlsFiles } from "./ma
 export const POP3_MAILBOX_MODES = ["shared", "recipient"] as const;
 export type Pop3MailboxMode = (typeof POP3_MAILBOX_MODES)[number];
 
-export const DEFAULT_POP3_MAILBOX: Pop3MailboxMode = "shared";
-/** POP3 sessions at once; one more gets -ERR and is closed. */
-export const DEFAULT_POP3_MAX_CONNECTIONS = 100;
-/** RFC 1939 asks that an autologout timer be at least 10 minutes. */
-export const DEFAULT_POP3_IDLE_TIMEOUT_MS = 600_000; // 10 min
-/** Longest command line; RFC 2449 raises POP3's limit to 255 octets, an address can be 254 alone. */
-export const DEFAULT_POP3_MAX_LINE_BYTES = 1024;
-
 /** A login POP3 accepts: USER and PASS, or APOP with the same password. */
 export type Pop3User = SmtpUser;
 
@@ -21,17 +13,29 @@ export interface Pop3Settings {
   readonly mailbox: Pop3MailboxMode;
   /** The only logins accepted; empty means any user name and password pass. */
   readonly users: readonly Pop3User[];
+  /** Sessions at once; one more gets -ERR and is closed. */
   readonly maxConnections: number;
   /** Silence before a session is closed (nothing is deleted then). */
   readonly idleTimeoutMs: number;
+  /** Longest command line. */
   readonly maxLineBytes: number;
   /** STLS is offered only when both files are set (PORTHOST_TLS_CERT, PORTHOST_TLS_KEY, shared with SMTP). */
   readonly tls: TlsFiles | undefined;
 }
 
+/** Every POP3 default, in one place; each has a `PORTHOST_POP3_*` or `PORTHOST_TLS_*` variable. */
+export const POP3_DEFAULTS: Pop3Settings = Object.freeze({
+  mailbox: "shared", // one catch-all maildrop
+  users: Object.freeze([]), // any user name and password pass
+  maxConnections: 100, // sessions at once
+  idleTimeoutMs: 600_000, // 10 min: RFC 1939's autologout timer is at least 10 minutes
+  maxLineBytes: 1024, // bytes; RFC 2449 allows 255, an address alone can be 254
+  tls: undefined, // no STLS
+});
+
 /** POP3 settings from `PORTHOST_POP3_*`; a bad value throws one line naming the variable. */
 export function readPop3Settings(env: Env, cwd: string): Pop3Settings {
-  const mailbox = readChoice(env, "PORTHOST_POP3_MAILBOX", DEFAULT_POP3_MAILBOX, POP3_MAILBOX_MODES);
+  const mailbox = readChoice(env, "PORTHOST_POP3_MAILBOX", POP3_DEFAULTS.mailbox, POP3_MAILBOX_MODES);
   const users = parseSmtpUsers("PORTHOST_POP3_USERS", envValue(env, "PORTHOST_POP3_USERS"));
   const notAddress = users.find((user) => !/^[^@\s]+@[^@\s]+$/.test(user.username));
   if (mailbox === "recipient" && notAddress) {
@@ -44,17 +48,17 @@ export function readPop3Settings(env: Env, cwd: string): Pop3Settings {
   return Object.freeze({
     mailbox,
     users: Object.freeze(users),
-    maxConnections: readInteger(env, "PORTHOST_POP3_MAX_CONNECTIONS", DEFAULT_POP3_MAX_CONNECTIONS, {
+    maxConnections: readInteger(env, "PORTHOST_POP3_MAX_CONNECTIONS", POP3_DEFAULTS.maxConnections, {
       min: 1,
       max: 100_000,
       unit: "connections",
     }),
-    idleTimeoutMs: readInteger(env, "PORTHOST_POP3_IDLE_TIMEOUT_MS", DEFAULT_POP3_IDLE_TIMEOUT_MS, {
+    idleTimeoutMs: readInteger(env, "PORTHOST_POP3_IDLE_TIMEOUT_MS", POP3_DEFAULTS.idleTimeoutMs, {
       min: 100,
       max: 86_400_000,
       unit: "ms",
     }),
-    maxLineBytes: readInteger(env, "PORTHOST_POP3_MAX_LINE_BYTES", DEFAULT_POP3_MAX_LINE_BYTES, {
+    maxLineBytes: readInteger(env, "PORTHOST_POP3_MAX_LINE_BYTES", POP3_DEFAULTS.maxLineBytes, {
       min: 255,
       max: 65_536,
       unit: "bytes",

@@ -3,12 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  DEFAULT_ECHO_BUFFER_BYTES,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_DATAGRAM_BYTES,
-  DEFAULT_UDP_BURST,
-  DEFAULT_UDP_REPLIES_PER_SECOND,
+  DISCARD_DEFAULTS,
+  ECHO_DEFAULTS,
   endpoints,
   isPortConfigError,
   readConfig,
@@ -29,15 +25,9 @@ function configError(env: Env): { code: string; variable: string | undefined; me
 describe("echo and discard settings", () => {
   it("has a default for every limit", () => {
     const config = readConfig({}, "/tmp");
-    expect(config.echo).toEqual({
-      maxConnections: DEFAULT_MAX_CONNECTIONS,
-      idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
-      bufferBytes: DEFAULT_ECHO_BUFFER_BYTES,
-      maxDatagramBytes: DEFAULT_MAX_DATAGRAM_BYTES,
-      udpRepliesPerSecond: DEFAULT_UDP_REPLIES_PER_SECOND,
-      udpBurst: DEFAULT_UDP_BURST,
-    });
-    expect(config.discard).toEqual({ maxConnections: DEFAULT_MAX_CONNECTIONS, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
+    expect(config.echo).toEqual(ECHO_DEFAULTS);
+    expect(config.discard).toEqual(DISCARD_DEFAULTS);
+    expect(ECHO_DEFAULTS).toMatchObject({ maxConnections: 100, idleTimeoutMs: 30_000, maxDatagramBytes: 1_472 });
     expect(Object.isFrozen(config.echo)).toBe(true);
     expect(Object.isFrozen(config.discard)).toBe(true);
   });

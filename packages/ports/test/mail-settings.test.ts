@@ -3,13 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_MAIL_MAX,
-  DEFAULT_SMTP_GREETING_DELAY_MS,
-  DEFAULT_SMTP_MAX_MESSAGE_BYTES,
   isPortConfigError,
+  MAIL_DEFAULTS,
   readConfig,
   parseSmtpUsers,
   readTlsMaterial,
+  SMTP_DEFAULTS,
   type Env,
 } from "../src/index.js";
 
@@ -26,11 +25,11 @@ function failure(env: Env): { code: string; variable: string | undefined; messag
 describe("smtp and mail settings", () => {
   it("has documented defaults, frozen", () => {
     const config = readConfig({}, "/srv");
-    expect(config.smtp.maxMessageBytes).toBe(DEFAULT_SMTP_MAX_MESSAGE_BYTES);
-    expect(config.smtp.greetingDelayMs).toBe(DEFAULT_SMTP_GREETING_DELAY_MS);
-    expect(config.smtp.users).toEqual([]);
+    expect(config.smtp).toEqual(SMTP_DEFAULTS);
+    expect(SMTP_DEFAULTS).toMatchObject({ maxMessageBytes: 25 * 1024 * 1024, greetingDelayMs: 0, users: [] });
     expect(config.smtp.tls).toBeUndefined();
-    expect(config.mail.maxMessages).toBe(DEFAULT_MAIL_MAX);
+    expect(config.mail).toEqual(MAIL_DEFAULTS);
+    expect(MAIL_DEFAULTS.maxMessages).toBe(5000);
     expect(Object.isFrozen(config.smtp)).toBe(true);
     expect(Object.isFrozen(config.mail)).toBe(true);
   });

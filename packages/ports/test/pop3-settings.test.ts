@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_POP3_IDLE_TIMEOUT_MS,
-  DEFAULT_POP3_MAX_CONNECTIONS,
-  DEFAULT_POP3_MAX_LINE_BYTES,
-  isPortConfigError,
-  readConfig,
-  type Env,
-} from "../src/index.js";
+import { isPortConfigError, POP3_DEFAULTS, readConfig, type Env } from "../src/index.js";
 
 function failure(env: Env): { variable: string | undefined; message: string } {
   try {
@@ -21,14 +14,8 @@ function failure(env: Env): { variable: string | undefined; message: string } {
 describe("pop3 settings", () => {
   it("defaults to one shared maildrop, any login, no STLS, on 110 + offset", () => {
     const config = readConfig({}, "/srv");
-    expect(config.pop3).toEqual({
-      mailbox: "shared",
-      users: [],
-      maxConnections: DEFAULT_POP3_MAX_CONNECTIONS,
-      idleTimeoutMs: DEFAULT_POP3_IDLE_TIMEOUT_MS,
-      maxLineBytes: DEFAULT_POP3_MAX_LINE_BYTES,
-      tls: undefined,
-    });
+    expect(config.pop3).toEqual(POP3_DEFAULTS);
+    expect(POP3_DEFAULTS).toMatchObject({ mailbox: "shared", users: [], idleTimeoutMs: 600_000, tls: undefined });
     expect(Object.isFrozen(config.pop3)).toBe(true);
     expect(config.services.pop3).toMatchObject({ port: 8110, implemented: true });
     expect(readConfig({ PORTHOST_PORT_OFFSET: "0" }).services.pop3.port).toBe(110);
