@@ -31,13 +31,10 @@ beforeAll(async () => {
   const lateSink = { send: (event: ConnectionEvent) => sender?.send(event) };
   smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir), events: lateSink });
   const [smtpEndpoint] = await smtp.listen();
-  const baseConfig = readConfig({ PORTHOST_DATA_DIR: data.dir });
   echo = buildEcho({
     host: "127.0.0.1",
     echoPort: 0,
     discardPort: 0,
-    echo: baseConfig.echo,
-    discard: baseConfig.discard,
     events: lateSink,
   });
   const [echoEndpoint] = await echo.listen();

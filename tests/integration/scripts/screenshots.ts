@@ -1,14 +1,14 @@
 // Remakes docs/switchboard-desktop.png and -inbox.png (1280x800) and -mobile.png (360 px wide):
 // every service in-process on free ports, some real traffic, then Debian's chromium.
-// Usage: npm run screenshots --workspace @porthost/web [-- --offset 48000] (after npm run build).
+// Usage: npm run screenshots --workspace @porthost/integration-tests [-- --offset 48000] (after npm run build).
 // The default offset, 8000, gives the pictures the numbers npm start prints; stop porthost first.
 import dgram from "node:dgram";
 import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { launchChromium } from "../test/chromium.js";
-import { startSwitchboardHost } from "../test/switchboard-host.js";
+import { launchChromium } from "../chromium.js";
+import { startSwitchboardHost } from "../switchboard-host.js";
 
 const DOCS = fileURLToPath(new URL("../../../docs/", import.meta.url));
 

@@ -6,7 +6,7 @@ import { readConfig, type PorthostConfig } from "@porthost/ports";
 import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
-import { buildWeb, type WebService } from "../src/index.js";
+import { buildWeb, type WebService } from "@porthost/web";
 
 const TOKEN = "switchboard-test-token-0123456789";
 
@@ -47,31 +47,20 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
   // SMTP, POP3 and echo report to the web service, which does not exist yet: they get a sink filled in later.
   const late: { sender?: EventSender } = {};
   const lateSink = { send: (event: ConnectionEvent) => late.sender?.send(event) };
-  const base = readConfig({ PORTHOST_DATA_DIR: data.dir });
   // With an offset, the services take their teaching numbers (8025, ...), as npm start does.
   const at = (wellKnown: number) => (offset === undefined ? 0 : wellKnown + offset);
-  const smtp: SmtpService = buildSmtp({
+  // SMTP and POP3 share one Maildir, as npm start's processes share the data directory.
+  const mail = (wellKnown: number) => ({
     host: "127.0.0.1",
-    port: at(25),
+    port: at(wellKnown),
     maildir: maildirRoot(data.dir),
     events: lateSink,
   });
+  const smtp: SmtpService = buildSmtp(mail(25));
   const [smtpEndpoint] = await smtp.listen();
-  const pop3: Pop3Service = buildPop3({
-    host: "127.0.0.1",
-    port: at(110),
-    maildir: maildirRoot(data.dir),
-    events: lateSink,
-  });
+  const pop3: Pop3Service = buildPop3(mail(110));
   const [pop3Endpoint] = await pop3.listen();
-  const echo: EchoService = buildEcho({
-    host: "127.0.0.1",
-    echoPort: at(7),
-    discardPort: at(9),
-    echo: base.echo,
-    discard: base.discard,
-    events: lateSink,
-  });
+  const echo: EchoService = buildEcho({ host: "127.0.0.1", echoPort: at(7), discardPort: at(9), events: lateSink });
   const echoEndpoints = await echo.listen();
   const portOf = (service: string) => echoEndpoints.find((e) => e.service === service)!.port;
   const ports = {
