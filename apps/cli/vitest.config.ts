@@ -1,4 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { unitTests } from "@porthost/vitest-config";
 
-// These tests run the real porthost command as child processes: give a busy machine time.
-export default defineConfig({ test: { testTimeout: 30_000 } });
+export default unitTests;

@@ -1,8 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { e2eTests } from "@porthost/vitest-config";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.e2e.ts"],
-    testTimeout: 30_000,
-  },
-});
+export default e2eTests();

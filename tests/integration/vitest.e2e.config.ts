@@ -1,3 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { e2eTests } from "@porthost/vitest-config";
 
-export default defineConfig({ test: { include: ["**/*.e2e.ts"], testTimeout: 60_000, hookTimeout: 60_000 } });
+export default e2eTests(["**/*.e2e.ts"]);
