@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { existsSync } from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
@@ -13,13 +12,12 @@ import { registerMailRoutes } from "./api/mail-routes.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
+import { limitPipelining } from "./pipelining-limit.js";
 import { webErrors } from "./web-errors.js";
 import { EventHub } from "./events/event-hub.js";
 import { registerEventRoutes } from "./events/events-routes.js";
 import { requestRecorder } from "./events/request-recorder.js";
-import type { FastPath } from "./static/fast-path.js";
 import { registerStaticFiles } from "./static/static-files.js";
-import { installWireFastPath, type WireAnswer, type WireFastPath } from "./static/wire-connections.js";
 
 /** The built site: the switchboard page (ui/, by vite) with public/'s files beside it. */
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../dist/site", import.meta.url));
@@ -51,10 +49,6 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   const limits = options.config.http;
   const hub = new EventHub();
   const record = requestRecorder(hub, logger);
-  // Static files already in memory are answered before routing; set once the site is registered.
-  let fastPath: FastPath = () => false;
-  let wireAnswer: WireAnswer = () => undefined;
-  let wire: WireFastPath | undefined;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: limits.maxBodyBytes,
@@ -70,29 +64,23 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
           )
           .join("; "),
       ),
-    serverFactory: (handler) => {
-      const server = http.createServer(
-        {
-          maxHeaderSize: limits.maxHeaderBytes,
-          headersTimeout: limits.headersTimeoutMs,
-          requestTimeout: limits.requestTimeoutMs,
-          keepAliveTimeout: limits.keepAliveTimeoutMs,
-          // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
-          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-        },
-        (request, response) => {
-          if (!fastPath(request, response)) handler(request, response);
-        },
-      );
-      server.maxConnections = limits.maxConnections;
-      wire = installWireFastPath(server, (request, socket) => wireAnswer(request, socket), limits);
-      return server;
+    // Node's own server, parser and backpressure; only its limits are ours.
+    http: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default); check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Requests are logged once each, with port fields, by the recorder; no child logger per request.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (parent) => parent,
   });
+  // Past this many open connections node closes a new one on accept.
+  app.server.maxConnections = limits.maxConnections;
 
+  limitPipelining(app, logger);
   // A callback hook, not an async one: it runs on every routed request and needs no promise.
   app.addHook("onResponse", (request, reply, done) => {
     const length = Number(reply.getHeader("content-length"));
@@ -123,13 +111,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   const publicDir = path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR);
   if (!existsSync(publicDir)) throw new Error(missingSite(publicDir, options.publicDir === undefined));
-  const fastPaths = await registerStaticFiles(app, {
-    root: publicDir,
-    record,
-    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
-  });
-  fastPath = fastPaths.node;
-  wireAnswer = fastPaths.wire;
+  await registerStaticFiles(app, publicDir);
 
   const target = {
     service: "http" as const,
@@ -145,10 +127,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
       return [await listenTcp(app.server, target)];
     },
     async close() {
-      wire?.closeIdle();
       await app.close();
-      // fastify closes a server of its serverFactory only when fastify itself listened; listenTcp did here.
-      if (app.server.listening) await new Promise<void>((resolve) => app.server.close(() => resolve()));
     },
   };
 }

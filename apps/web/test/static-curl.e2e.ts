@@ -85,10 +85,26 @@ describe("curl against the static site", () => {
     expect(beyond.status).toBe(416);
   });
 
-  it("brotli for curl --compressed", async () => {
+  it("brotli for curl --compressed, gzip when only gzip is accepted", async () => {
     const response = await head("/", "--compressed");
     expect(response.headers["content-encoding"]).toBe("br");
     expect(response.body).toContain("porthost");
+    const gzip = await head("/", "-H", "Accept-Encoding: gzip");
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+  });
+
+  it.each(["/mime", "//mime", "///mime"])(
+    "redirects %s to /mime/, never to a path a browser reads as another host",
+    async (urlPath) => {
+      const response = await head(urlPath, "-I");
+      expect(response.status).toBe(301);
+      expect(response.headers.location).toBe("/mime/");
+    },
+  );
+
+  it("curl -L follows //mime to the samples' index on the same server", async () => {
+    const { stdout } = await run(curl, ["-sL", "--path-as-is", `${base}//mime`]);
+    expect(stdout).toContain("sample.wasm");
   });
 
   it.each([

@@ -1,7 +1,5 @@
-import { mkdir, symlink, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "@porthost/testkit";
+import { request } from "./static-client.js";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
@@ -59,68 +57,12 @@ describe("web with its own public/ folder", () => {
   });
 });
 
-describe("static files stay inside the root", () => {
-  let root: string;
-  let removeTemp: () => Promise<void>;
+describe("/mime/ has one sample per common type, over a real socket", () => {
   let site: WebService;
-
+  let port: number;
   beforeAll(async () => {
-    const temp = await tempDir();
-    removeTemp = temp.remove;
-    root = path.join(temp.dir, "public");
-    await mkdir(path.join(root, "docs"), { recursive: true });
-    await writeFile(path.join(root, "index.html"), "<p>root</p>");
-    await writeFile(path.join(root, "docs", "index.html"), "<p>docs</p>");
-    await writeFile(path.join(root, "data.bin"), "x");
-    await writeFile(path.join(root, ".env"), "SECRET=1");
-    await writeFile(path.join(temp.dir, "secret.txt"), "outside");
-    await mkdir(path.join(temp.dir, "public-sibling"));
-    await writeFile(path.join(temp.dir, "public-sibling", "x.txt"), "sibling");
-    await symlink(path.join(temp.dir, "secret.txt"), path.join(root, "link.txt"));
-    site = await buildWeb({ config, publicDir: root });
-  });
-  afterAll(async () => {
-    await site.close();
-    await removeTemp();
-  });
-
-  it("serves a directory's index.html and redirects the slashless path", async () => {
-    expect((await site.app.inject({ url: "/docs/" })).body).toBe("<p>docs</p>");
-    const redirect = await site.app.inject({ url: "/docs" });
-    expect(redirect.statusCode).toBe(301);
-    expect(redirect.headers.location).toBe("/docs/");
-  });
-
-  it("serves unknown extensions as application/octet-stream", async () => {
-    expect((await site.app.inject({ url: "/data.bin" })).headers["content-type"]).toBe("application/octet-stream");
-  });
-
-  it.each([
-    "/../secret.txt",
-    "/%2e%2e/secret.txt",
-    "/..%2fsecret.txt",
-    "/..%5csecret.txt",
-    "/..\\secret.txt",
-    "/index.html%00.txt",
-    "/%252e%252e/secret.txt",
-    "//secret.txt",
-    "/../public-sibling/x.txt",
-    "/link.txt",
-    "/.env",
-    "/%2eenv",
-  ])("refuses %s with 404", async (url) => {
-    const response = await site.app.inject({ url });
-    expect(response.statusCode).toBe(404);
-    expect(response.body).not.toContain("outside");
-    expect(response.body).not.toContain("sibling");
-    expect(response.body).not.toContain("SECRET");
-  });
-});
-
-describe("/mime/ has one sample per common type", () => {
-  let site: WebService;
-  beforeAll(async () => {
-    site = await buildWeb({ config });
+    site = await buildWeb({ config, port: 0 });
+    port = (await site.listen())[0]!.port;
   });
   afterAll(() => site.close());
 
@@ -150,12 +92,15 @@ describe("/mime/ has one sample per common type", () => {
     ["zip", "application/zip"],
     ["dat", "application/octet-stream"],
   ])("sample.%s is %s and listed on the index page", async (ext, type) => {
-    const response = await site.app.inject({ method: "HEAD", url: `/mime/sample.${ext}` });
-    expect(response.statusCode).toBe(200);
+    const response = await request(port, `/mime/sample.${ext}`, { method: "HEAD" });
+    expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toBe(type);
     expect(Number(response.headers["content-length"])).toBeGreaterThan(0);
-    const index = await site.app.inject({ url: "/mime/" });
-    const row = index.body.split("<tr>").find((r) => r.includes(`<code>sample.${ext}</code>`));
+    const index = await request(port, "/mime/");
+    const row = index.body
+      .toString()
+      .split("<tr>")
+      .find((r) => r.includes(`<code>sample.${ext}</code>`));
     expect(row).toContain(`<code>${type}</code>`);
   });
 
@@ -171,7 +116,7 @@ describe("/mime/ has one sample per common type", () => {
       jpg: "ffd8ff",
     };
     for (const [ext, hex] of Object.entries(magic)) {
-      const body = (await site.app.inject({ url: `/mime/sample.${ext}` })).rawPayload;
+      const { body } = await request(port, `/mime/sample.${ext}`);
       expect(body.subarray(0, hex.length / 2).toString("hex"), ext).toBe(hex);
     }
   });

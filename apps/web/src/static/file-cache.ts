@@ -89,6 +89,15 @@ async function load(file: string): Promise<StaticFile> {
 }
 
 /**
+ * Where a directory's slashless path redirects: rebuilt from its segments, never from the path as
+ * sent, so `//evil.example` (which a browser reads as another host) becomes `/evil.example/`.
+ */
+function directoryLocation(relative: string): string {
+  const segments = relative.split("/").filter((s) => s !== "");
+  return `/${segments.map(encodeURIComponent).join("/")}${segments.length > 0 ? "/" : ""}`;
+}
+
+/**
  * What each URL path under the root resolves to, kept in memory and dropped when anything under
  * the root changes (a recursive watcher; where there is none, a stat at most once a second).
  */
@@ -155,7 +164,7 @@ export class FileCache {
     try {
       let info = await stat(candidate);
       if (info.isDirectory()) {
-        if (!urlPath.endsWith("/")) return { kind: "redirect", location: `${urlPath}/` };
+        if (!urlPath.endsWith("/")) return { kind: "redirect", location: directoryLocation(relative) };
         candidate = path.join(candidate, "index.html");
         info = await stat(candidate);
       }

@@ -1,6 +1,12 @@
 import type { StaticFile, Variant } from "./file-cache.js";
 import { chooseEncoding } from "./http-ranges.js";
-import type { ConditionalHeaders } from "./simple-request.js";
+
+/** The request headers a static answer depends on, as node's IncomingHttpHeaders names them. */
+export interface ConditionalHeaders {
+  readonly "accept-encoding"?: string;
+  readonly "if-none-match"?: string;
+  readonly "if-modified-since"?: string;
+}
 
 /** Accept-Encoding values seen lately and the coding each allows: clients repeat the same few. */
 const acceptedCodings = new Map<string, ReturnType<typeof chooseEncoding>>();

@@ -3,30 +3,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { webErrors } from "../web-errors.js";
-import type { RequestRecorder } from "../events/request-recorder.js";
-import { staticFastPath, staticWireAnswer, type FastPath } from "./fast-path.js";
 import { FileCache, type Resolution, type StaticFile } from "./file-cache.js";
 import { parseRange } from "./http-ranges.js";
 import { chooseVariant, notModified, notModifiedHeaders } from "./representation.js";
 import { isPlainPath, safeRelativePath } from "./safe-path.js";
-import type { WireAnswer } from "./wire-connections.js";
-
-export interface StaticOptions {
-  /** The folder served at `/`. */
-  readonly root: string;
-  /** Where the fast path reports the requests it answers (the routes report through the app's hook). */
-  readonly record: RequestRecorder;
-  /** The Keep-Alive timeout the wire fast path's answers announce (the server's own). */
-  readonly keepAliveTimeoutMs: number;
-}
-
-/** The two ways a file in memory is answered before routing. */
-export interface StaticFastPaths {
-  /** On node's request and response. */
-  readonly node: FastPath;
-  /** On the raw socket, in front of node's parser (installWireFastPath). */
-  readonly wire: WireAnswer;
-}
 
 const STATIC_METHODS = ["GET", "HEAD"];
 
@@ -91,11 +71,11 @@ async function sendNotFound(reply: FastifyReply, root: string): Promise<FastifyR
 /**
  * Serves the files under root: the right Content-Type, ETag and Last-Modified with 304, one byte
  * range with 206 (416 when unsatisfiable), brotli or gzip for text, index.html for directories,
- * never a path outside the root or a dotfile. Small files are answered from memory. Returns the
- * fast paths for the server to try before routing.
+ * never a path outside the root or a dotfile. Small files are answered from memory, with every
+ * header made when the file was read.
  */
-export async function registerStaticFiles(app: FastifyInstance, options: StaticOptions): Promise<StaticFastPaths> {
-  const cache = await FileCache.open(options.root);
+export async function registerStaticFiles(app: FastifyInstance, root: string): Promise<void> {
+  const cache = await FileCache.open(root);
   app.addHook("onClose", async () => cache.close());
 
   const resolveSlowly = async (
@@ -140,8 +120,4 @@ export async function registerStaticFiles(app: FastifyInstance, options: StaticO
     handler: async (_request, reply) =>
       reply.code(405).header("allow", STATIC_METHODS.join(", ")).send(webErrors.methodNotAllowed(STATIC_METHODS)),
   });
-  return {
-    node: staticFastPath(cache, options.record),
-    wire: staticWireAnswer(cache, options.record, options.keepAliveTimeoutMs),
-  };
 }

@@ -1,0 +1,35 @@
+import type { Socket } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { connectionFields, type Logger } from "@porthost/log";
+
+/** Requests one connection may have waiting for their answers (pipelined ahead of them). */
+export const MAX_WAITING_REQUESTS = 32;
+
+/**
+ * Node parses every request in one read (64 KiB: about 1,400 small GETs) before its backpressure
+ * pauses the socket, and keeps each one's request and reply until its answer is written: a
+ * client that pipelines and never reads held about 7 MB per connection. Past
+ * MAX_WAITING_REQUESTS on one connection it is closed instead; an HTTP/1.1 client retries the
+ * pipelined requests it got no answer to (RFC 9112 9.3.2). Browsers do not pipeline.
+ */
+export function limitPipelining(app: FastifyInstance, logger: Logger): void {
+  const waiting = new WeakMap<Socket, number>();
+  app.addHook("onRequest", (request, reply, done) => {
+    const socket = request.raw.socket;
+    const count = waiting.get(socket) ?? 0;
+    if (count >= MAX_WAITING_REQUESTS || socket.destroyed) {
+      reply.hijack();
+      if (!socket.destroyed) {
+        logger.warn(
+          { ...connectionFields(socket), waiting: count },
+          "closing a connection pipelining past its answers",
+        );
+        socket.destroy();
+      }
+      return;
+    }
+    waiting.set(socket, count + 1);
+    reply.raw.once("finish", () => waiting.set(socket, (waiting.get(socket) ?? 1) - 1));
+    done();
+  });
+}

@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { neverRead } from "./never-read.js";
+import { headersOf, SITE, startBareNode, startNginx, startPorthostAsUsersDo, type RunningServer } from "./servers.js";
+import { need, wrk, type WrkResult } from "./wrk.js";
+
+const USAGE = `Usage: npm run bench:http -- [options]
+
+wrk against porthost's web service (started by \`porthost start\` as npm start runs it: every
+service, default log level, a log line per request), nginx (one worker, sendfile, access log)
+and a bare node:http server sending the same bytes with porthost's headers, taking turns round
+after round on loopback; then the web process's memory while clients pipeline GETs and never
+read. Needs wrk and nginx (Debian: apt-get install wrk nginx-light). Other work on the machine
+skews every figure: compare the rows of one run, and mind the load average it prints.
+
+Options:
+  --seconds <n>        seconds per wrk run (default 5)
+  --connections <n>    wrk connections (default 50)
+  --rounds <n>         rounds; each server keeps its median (default 3)
+  --flood-seconds <n>  seconds of clients that never read (default 10)
+  -h, --help           print this and exit
+`;
+
+/** A small teaching page (2-3 KB), the size the targets are set for. */
+const PAGE = "/ports.html";
+const TARGETS = { vsNginx: 0.5, vsBare: 0.7, rssGrowthMiB: 200 } as const;
+const NEVER_READ_CONNECTIONS = 100;
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "50" },
+    rounds: { type: "string", default: "3" },
+    "flood-seconds": { type: "string", default: "10" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+function count(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`--${name} must be a positive whole number, not ${JSON.stringify(text)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+const SECONDS = count("seconds", values.seconds);
+const CONNECTIONS = count("connections", values.connections);
+const ROUNDS = count("rounds", values.rounds);
+const FLOOD_SECONDS = count("flood-seconds", values["flood-seconds"]);
+
+await need("wrk");
+await need("nginx", "nginx-light");
+const body = await readFile(path.join(SITE, PAGE));
+const dir = await mkdtemp(path.join(tmpdir(), "porthost-bench-http-"));
+let dataDirs = 0;
+const porthost = () => startPorthostAsUsersDo(path.join(dir, `data-${++dataDirs}`), PAGE);
+const loadAtStart = loadavg();
+
+const first = await porthost();
+const headers = await headersOf(first.port, PAGE);
+await first.stop(0);
+
+const servers: readonly (readonly [string, () => Promise<RunningServer>])[] = [
+  ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
+  [`bare node:http (porthost's ${Object.keys(headers).length} headers)`, () => startBareNode(body, headers)],
+  ["porthost start (defaults, a log line per request)", porthost],
+];
+// The servers take turns, round after round, and each keeps its median: a machine whose load
+// drifts during the run then tilts no server more than another.
+const samples: WrkResult[][] = servers.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, [, start]] of servers.entries()) {
+    const server = await start();
+    let sample: WrkResult | undefined;
+    try {
+      sample = await wrk(`http://127.0.0.1:${server.port}${PAGE}`, CONNECTIONS, SECONDS);
+      samples[i]!.push(sample);
+    } finally {
+      await server.stop(sample?.requests ?? 0);
+    }
+  }
+}
+const median = (list: readonly WrkResult[]): WrkResult =>
+  [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
+const results = servers.map(([name], i) => ({ name, ...median(samples[i]!), all: samples[i]!.map((s) => s.rps) }));
+
+const flooded = await porthost();
+await headersOf(flooded.port, PAGE);
+const memory = await neverRead(flooded.port, PAGE, flooded.webPid, NEVER_READ_CONNECTIONS, FLOOD_SECONDS);
+await flooded.stop(0);
+await rm(dir, { recursive: true, force: true });
+
+const [nginx, bare, ours] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
+const ratio = (rps: number, of: number): string => `${(rps / of).toFixed(2)}x`;
+console.log(
+  `\nbench/http: GET ${PAGE} (${body.length} bytes), wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} interleaved rounds, loopback\n`,
+);
+console.log(
+  [
+    "server".padEnd(52),
+    "req/s".padStart(8),
+    "p50".padStart(9),
+    "p99".padStart(9),
+    "vs nginx",
+    " vs bare",
+    "  rounds",
+  ].join(" "),
+);
+for (const r of results) {
+  console.log(
+    [
+      r.name.padEnd(52),
+      r.rps.toFixed(0).padStart(8),
+      r.p50.padStart(9),
+      r.p99.padStart(9),
+      ratio(r.rps, nginx.rps).padStart(8),
+      ratio(r.rps, bare.rps).padStart(8),
+      `  ${r.all.map((x) => x.toFixed(0)).join(" ")}`,
+    ].join(" "),
+  );
+}
+const growth = memory.peakMiB - memory.baseMiB;
+const verdict = (ok: boolean): string => (ok ? "met" : "MISSED");
+console.log(
+  `\nweb process RSS, ${NEVER_READ_CONNECTIONS} connections pipelining GETs and never reading for ${FLOOD_SECONDS} s: ` +
+    `${memory.baseMiB.toFixed(0)} MB -> peak ${memory.peakMiB.toFixed(0)} MB (+${growth.toFixed(0)} MB); ` +
+    `the server closed ${memory.closedByServer} of them (each reopened at once)`,
+);
+console.log("\ntargets:");
+console.log(
+  `  porthost >= ${TARGETS.vsNginx}x nginx:     ${ratio(ours.rps, nginx.rps)}  ${verdict(ours.rps >= TARGETS.vsNginx * nginx.rps)}`,
+);
+console.log(
+  `  porthost >= ${TARGETS.vsBare}x bare node: ${ratio(ours.rps, bare.rps)}  ${verdict(ours.rps >= TARGETS.vsBare * bare.rps)}`,
+);
+console.log(
+  `  RSS growth < +${TARGETS.rssGrowthMiB} MB:     +${growth.toFixed(0)} MB  ${verdict(growth < TARGETS.rssGrowthMiB)}`,
+);
+const load = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(" ");
+console.log(`\nload average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end`);

@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import http, { type OutgoingHttpHeaders } from "node:http";
+import net, { type AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPorthost } from "@porthost/testkit";
+
+/** The porthost command, as `npm start` runs it (after its build). */
+const BIN = fileURLToPath(new URL("../../../apps/cli/bin/porthost.js", import.meta.url));
+/** The built site porthost serves by default; nginx serves the same folder. */
+export const SITE = fileURLToPath(new URL("../../../apps/web/dist/site", import.meta.url));
+
+export interface RunningServer {
+  readonly port: number;
+  /** Stops it; `requests` is how many wrk made, for servers that must log each one. */
+  stop(requests: number): Promise<void>;
+}
+
+export interface RunningPorthost extends RunningServer {
+  /** The web service's own process (a child of the supervisor). */
+  readonly webPid: number;
+}
+
+function freePort(): Promise<number> {
+  const probe = net.createServer();
+  return new Promise((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => probe.close(() => resolve((probe.address() as AddressInfo | null)?.port ?? 0)));
+  });
+}
+
+/** Waits until something accepts on port (nginx says nothing when it is ready). */
+async function accepting(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => resolve(!socket.destroy()));
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing came up on port ${port}`);
+}
+
+/** Waits for a child to exit after a signal, so the next server never runs beside a stopping one. */
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+async function childRunning(parent: number, script: string): Promise<number> {
+  for (const task of await readdir(`/proc/${parent}/task`)) {
+    const children = (await readFile(`/proc/${parent}/task/${task}/children`, "utf8")).split(" ").filter(Boolean);
+    for (const child of children) {
+      if ((await readFile(`/proc/${child}/cmdline`, "utf8")).includes(script)) return Number(child);
+    }
+  }
+  throw new Error(`process ${parent} has no child running ${script}`);
+}
+
+/**
+ * `porthost start` as users run it: every service, default settings and log level, on ports the
+ * kernel picks, with a fresh data folder. Its output is read as a terminal would be; at stop,
+ * there must be a request line for every request to `page` wrk made, or this is not the default.
+ */
+export async function startPorthostAsUsersDo(dataDir: string, page: string): Promise<RunningPorthost> {
+  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const porthost = await startPorthost(BIN, { PORTHOST_DATA_DIR: dataDir, ...Object.fromEntries(ports) });
+  const stdout = porthost.process.stdout!;
+  const ended = new Promise((resolve) => stdout.once("end", resolve));
+  let logged = 0;
+  let partial = "";
+  stdout.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString("latin1")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.includes("  request  ") && line.includes(page)) logged += 1;
+  });
+  return {
+    port: porthost.port("http"),
+    webPid: await childRunning(porthost.process.pid!, "apps/web/dist/main.js"),
+    async stop(requests) {
+      await porthost.stop();
+      await ended;
+      if (logged < requests) throw new Error(`porthost logged ${logged} request lines for ${requests} requests`);
+    },
+  };
+}
+
+/** The headers porthost answers `page` with (as wrk asks: no Accept-Encoding), less node's own. */
+export function headersOf(port: number, page: string): Promise<OutgoingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: page, agent: false }, (response) => {
+        response.resume();
+        const { date: _date, connection: _connection, "keep-alive": _keepAlive, ...headers } = response.headers;
+        resolve(headers);
+      })
+      .on("error", reject);
+  });
+}
+
+/** A bare node:http server in this process, answering every request with `body` and `headers`. */
+export async function startBareNode(body: Buffer, headers: OutgoingHttpHeaders): Promise<RunningServer> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, headers);
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** nginx with one worker, sendfile and an access log, serving SITE. */
+export async function startNginx(dir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const conf = path.join(dir, "nginx.conf");
+  await writeFile(
+    conf,
+    `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  access_log ${dir}/access.log;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path ${dir};
+  server { listen 127.0.0.1:${port}; root ${SITE}; }
+}
+`,
+  );
+  const child = spawn("nginx", ["-c", conf, "-p", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  await accepting(port);
+  return { port, stop: () => stopChild(child, "SIGQUIT") };
+}
