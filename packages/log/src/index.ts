@@ -1,10 +1,6 @@
 import { pino, type DestinationStream, type Logger } from "pino";
-import { isoTimestamp } from "./iso-time.js";
-import { lineWriter } from "./line-writer.js";
 
 export type { Logger } from "pino";
-export { isoTime } from "./iso-time.js";
-export { lineWriter, type LineWriter } from "./line-writer.js";
 
 export interface LoggerOptions {
   /** The app or service the lines come from (`web`, `smtp`, `echo`). */
@@ -20,10 +16,12 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level ?? "info",
       base: { service: options.service },
-      timestamp: isoTimestamp,
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
-    // stdout, a write per event-loop turn; safe when the reader is slow or gone (line-writer.ts).
-    options.destination ?? lineWriter(1),
+    // stdout, a write per line (pino's `sync: true`): nothing waits in memory, so no line is lost
+    // however the process ends, a slow reader holds the writer, and a reader that is gone (EPIPE)
+    // turns logging off. The asynchronous destination retries a pipe found broken at exit forever.
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
