@@ -26,7 +26,10 @@ function freePort(): Promise<number> {
   const probe = net.createServer();
   return new Promise((resolve, reject) => {
     probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => probe.close(() => resolve((probe.address() as AddressInfo | null)?.port ?? 0)));
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -34,7 +37,10 @@ function freePort(): Promise<number> {
 async function accepting(port: number): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => resolve(!socket.destroy()));
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on("error", () => resolve(false));
     });
     if (ok) return;
