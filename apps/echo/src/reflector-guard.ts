@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import os from "node:os";
+import { normalizeAddress } from "@porthost/events";
 
 /** Below this a source port belongs to a system service (RFC 6335's system range). */
 export const FIRST_UNPRIVILEGED_PORT = 1024;
@@ -40,16 +41,16 @@ export function interfaceBroadcasts(
 export function unsafeSource(address: string, port: number, broadcasts: ReadonlySet<string>): string | undefined {
   if (port < FIRST_UNPRIVILEGED_PORT) return `source port ${port} is below ${FIRST_UNPRIVILEGED_PORT}`;
   if (port === NFS_PORT) return `source port ${port} is NFS`;
-  const v4 = address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
-  if (isIPv4(v4)) {
-    const first = Number(v4.slice(0, v4.indexOf(".")));
-    if (first === 0 || first === 255) return `source address ${v4} is not a host`;
-    if (first >= 224 && first <= 239) return `source address ${v4} is multicast`;
-    if (broadcasts.has(v4)) return `source address ${v4} is a broadcast address`;
+  const host = normalizeAddress(address);
+  if (isIPv4(host)) {
+    const first = Number(host.slice(0, host.indexOf(".")));
+    if (first === 0 || first === 255) return `source address ${host} is not a host`;
+    if (first >= 224 && first <= 239) return `source address ${host} is multicast`;
+    if (broadcasts.has(host)) return `source address ${host} is a broadcast address`;
     return undefined;
   }
-  const lower = v4.toLowerCase();
-  if (lower.startsWith("ff")) return `source address ${v4} is multicast`;
+  const lower = host.toLowerCase();
+  if (lower.startsWith("ff")) return `source address ${host} is multicast`;
   if (lower === "::") return "source address :: is unspecified";
   return undefined;
 }

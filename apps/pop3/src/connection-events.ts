@@ -1,4 +1,4 @@
-import type { EventSink, Outcome } from "@porthost/events";
+import { connectionEvent, type EventSink, type Outcome } from "@porthost/events";
 import type { ConnectionFields } from "@porthost/log";
 import type { SessionTally } from "./pop3-session.js";
 
@@ -32,23 +32,21 @@ export function sessionDetail(tally: SessionTally): string {
   if (tally.tls) parts.push("TLS");
   if (tally.endedBy) parts.push(tally.endedBy === "idle" ? "idle timeout" : "server stopping");
   if (tally.error) parts.push(tally.error);
-  return parts.join(", ").slice(0, 200);
+  return parts.join(", ");
 }
 
 /** Reports one POP3 connection as a connection event; no sink (events off) costs nothing. */
 export function reportConnection(events: EventSink | undefined, connection: ClosedConnection): void {
   if (!events) return;
-  events.send({
-    time: new Date(connection.startedAt).toISOString(),
-    service: "pop3",
-    transport: "tcp",
-    localPort: connection.fields.port,
-    remoteAddress: (connection.fields.remote ?? "0.0.0.0").replace(/^::ffff:/, ""),
-    remotePort: connection.fields.remotePort ?? 0,
-    bytesIn: connection.bytesIn,
-    bytesOut: connection.bytesOut,
-    durationMs: Math.round((Date.now() - connection.startedAt) * 1000) / 1000,
-    outcome: connection.outcome,
-    detail: connection.detail,
-  });
+  const { fields, ...tally } = connection;
+  events.send(
+    connectionEvent({
+      ...tally,
+      service: "pop3",
+      transport: "tcp",
+      localPort: fields.port,
+      remoteAddress: fields.remote,
+      remotePort: fields.remotePort,
+    }),
+  );
 }

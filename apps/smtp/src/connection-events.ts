@@ -1,5 +1,5 @@
 import type { Server, Socket } from "node:net";
-import type { EventSink, Outcome } from "@porthost/events";
+import { connectionEvent, socketEndpoints, type EventSink, type Outcome } from "@porthost/events";
 
 /** What happened to the messages of one SMTP connection, for its event's outcome and detail. */
 interface Tally {
@@ -41,9 +41,7 @@ export class SmtpConnectionEvents {
 
   private follow(socket: Socket): void {
     const startedAt = Date.now();
-    const localPort = socket.localPort ?? 0;
-    const remoteAddress = (socket.remoteAddress ?? "0.0.0.0").replace(/^::ffff:/, "");
-    const remotePort = socket.remotePort ?? 0;
+    const endpoints = socketEndpoints(socket);
     const key = SmtpConnectionEvents.key(socket.remoteAddress, socket.remotePort);
     const tally: Tally = { stored: 0, refused: 0 };
     this.tallies.set(key, tally);
@@ -52,19 +50,18 @@ export class SmtpConnectionEvents {
       const outcome: Outcome = hadError ? "error" : tally.refused > 0 && tally.stored === 0 ? "refused" : "ok";
       const parts = [`${tally.stored} stored`];
       if (tally.refused > 0) parts.push(`${tally.refused} refused (${tally.lastRefusal ?? "?"})`);
-      this.events.send({
-        time: new Date(startedAt).toISOString(),
-        service: "smtp",
-        transport: "tcp",
-        localPort,
-        remoteAddress,
-        remotePort,
-        bytesIn: socket.bytesRead,
-        bytesOut: socket.bytesWritten,
-        durationMs: Date.now() - startedAt,
-        outcome,
-        detail: parts.join(", ").slice(0, 200),
-      });
+      this.events.send(
+        connectionEvent({
+          ...endpoints,
+          service: "smtp",
+          transport: "tcp",
+          startedAt,
+          bytesIn: socket.bytesRead,
+          bytesOut: socket.bytesWritten,
+          outcome,
+          detail: parts.join(", "),
+        }),
+      );
     });
   }
 }

@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { LogController, type FastifyBaseLogger } from "fastify";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,7 @@ import { registerMailRoutes } from "./api/mail-routes.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
+import type { WebApp } from "./api/web-app.js";
 import { limitPipelining } from "./pipelining-limit.js";
 import { webErrors } from "./web-errors.js";
 import { EventHub } from "./events/event-hub.js";
@@ -37,7 +39,7 @@ export interface WebOptions {
 }
 
 export interface WebService {
-  readonly app: FastifyInstance;
+  readonly app: WebApp;
   /** Every service's connection events, the web service's own requests included. */
   readonly hub: EventHub;
   listen(): Promise<ListeningEndpoint[]>;
@@ -76,7 +78,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     // Requests are logged once each, with port fields, by the recorder; no child logger per request.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (parent) => parent,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   // Past this many open connections node closes a new one on accept.
   app.server.maxConnections = limits.maxConnections;
 

@@ -1,22 +1,18 @@
-/** The web service's error catalogue: stable codes, HTTP statuses, one clear message each. */
-export interface WebError {
-  readonly statusCode: number;
-  readonly code: string;
-  readonly error: string;
-  readonly message: string;
-}
+import { Type, type Static } from "typebox";
 
-/** The JSON schema of every WebError, for routes' response schemas. */
-export const webErrorSchema = {
-  type: "object",
-  properties: {
-    statusCode: { type: "integer" },
-    code: { type: "string" },
-    error: { type: "string" },
-    message: { type: "string" },
+/** Every error reply of the web service, its own and fastify's (validation, body limits): one shape. */
+export const WebErrorSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 400, maximum: 599 }),
+    code: Type.String({ description: "stable: PORTHOST_WEB_* from the catalogue, or fastify's FST_*" }),
+    error: Type.String({ description: "the status's reason phrase" }),
+    message: Type.String({ description: "what went wrong and what to do, for people" }),
   },
-} as const;
+  { description: "an error, from the web service's catalogue (web-errors.ts)" },
+);
+export type WebError = Static<typeof WebErrorSchema>;
 
+/** The web service's error catalogue: stable codes, HTTP statuses, one clear message each. */
 export const webErrors = {
   notFound: (): WebError => ({
     statusCode: 404,

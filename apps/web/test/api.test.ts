@@ -113,11 +113,66 @@ describe("/api/docs", () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/ports", "/api/whoami"]));
   });
 
+  it("describes each API route's replies with a schema per status, and lists no catch-all", async () => {
+    type Reply = { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> };
+    const doc = (await web.app.inject({ url: "/api/docs/openapi.json" })).json<{
+      paths: Record<string, Record<string, { responses?: Record<string, Reply> }>>;
+    }>();
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(operations.map((o) => o.route).sort()).toEqual(
+      [
+        "GET /api/ports",
+        "GET /api/whoami",
+        "GET /api/whois/{query}",
+        "POST /api/events",
+        "GET /api/events",
+        "GET /api/events/stream",
+        "POST /api/send",
+        "POST /api/echo",
+        "GET /api/messages",
+        "DELETE /api/messages",
+        "GET /api/messages/{id}",
+        "DELETE /api/messages/{id}",
+        "GET /api/messages/{id}/raw",
+        "GET /api/messages/{id}/html",
+        "GET /api/messages/{id}/attachments/{n}",
+      ].sort(),
+    );
+    for (const { route, op } of operations) {
+      const replies = Object.entries(op.responses ?? {});
+      const success = replies.filter(([status]) => status.startsWith("2"));
+      expect(success.length, route).toBeGreaterThan(0);
+      for (const [status, reply] of replies) {
+        expect(reply.description, `${route} ${status}`).not.toBe("Default Response");
+        if (status === "204") continue;
+        const schemas = Object.values(reply.content ?? {}).map((c) => c.schema);
+        expect(schemas.length, `${route} ${status}`).toBeGreaterThan(0);
+        for (const schema of schemas)
+          expect(Object.keys(schema ?? {}), `${route} ${status}`).toEqual(
+            expect.arrayContaining([expect.stringMatching(/^(type|anyOf)$/)]),
+          );
+        // Every error reply is the catalogue's one shape.
+        if (!status.startsWith("2"))
+          expect(Object.keys(schemas[0]?.properties as object).sort(), `${route} ${status}`).toEqual([
+            "code",
+            "error",
+            "message",
+            "statusCode",
+          ]);
+      }
+    }
+    expect(Object.keys(doc.paths).filter((path) => path.includes("*"))).toEqual([]);
+  });
+
   it("renders the same routes as a page without scripts", async () => {
     const response = await web.app.inject({ url: "/api/docs" });
     expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(response.body).toContain("<code>GET /api/whoami</code>");
     expect(response.body).toContain("<code>GET /api/ports</code>");
+    expect(response.body).toContain("<code>application/json</code>");
+    expect(response.body).not.toContain("{*}");
     expect(response.body).not.toContain("<script");
   });
 });

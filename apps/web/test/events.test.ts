@@ -55,12 +55,41 @@ describe("POST /api/events", () => {
     expect(web.hub.stats().received).toBe(before);
   });
 
-  it("refuses a malformed event with 400 naming it", async () => {
-    const response = await post({ events: [echoEvent, { ...echoEvent, remotePort: 70000 }] }, TOKEN);
+  it.each([
+    ["a port past 65535", { events: [echoEvent, { ...echoEvent, remotePort: 70000 }] }, "/events/1/remotePort"],
+    ["a local time", { events: [{ ...echoEvent, time: "2026-11-22T02:00:00" }] }, "/events/0/time"],
+    ["a service name with capitals", { events: [{ ...echoEvent, service: "Echo" }] }, "/events/0/service"],
+    [
+      "a host name for an address",
+      { events: [{ ...echoEvent, remoteAddress: "localhost" }] },
+      "/events/0/remoteAddress",
+    ],
+    ["absurd bytes", { events: [{ ...echoEvent, bytesIn: 2 ** 51 }] }, "/events/0/bytesIn"],
+    ["a negative duration", { events: [{ ...echoEvent, durationMs: -1 }] }, "/events/0/durationMs"],
+    ["a detail over 200 characters", { events: [{ ...echoEvent, detail: "x".repeat(201) }] }, "/events/0/detail"],
+    ["an unknown outcome", { events: [{ ...echoEvent, outcome: "great" }] }, "/events/0/outcome"],
+    ["an unknown field", { events: [{ ...echoEvent, colour: "red" }] }, '"colour"'],
+    ["101 events", { events: Array.from({ length: 101 }, () => echoEvent) }, "/events"],
+    ["no events list", { event: echoEvent }, "events"],
+  ])("refuses %s with 400 from the catalogue, naming where, keeping nothing", async (_what, body, where) => {
+    const before = web.hub.stats().received;
+    const response = await post(body, TOKEN);
     expect(response.status).toBe(400);
-    expect((await response.json()) as { message: string }).toMatchObject({
-      message: expect.stringContaining("events[1]"),
-    });
+    const error = (await response.json()) as { code: string; message: string };
+    expect(error.code).toBe("PORTHOST_WEB_BAD_EVENTS");
+    expect(error.message).toContain(where);
+    expect(web.hub.stats().received).toBe(before);
+  });
+
+  it("asks for the token before it reads the batch", async () => {
+    const response = await post({ events: "not even a list" });
+    expect(response.status).toBe(401);
+  });
+
+  it("takes a full batch of 100", async () => {
+    const response = await post({ events: Array.from({ length: 100 }, () => echoEvent) }, TOKEN);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 100 });
   });
 
   it("is off (403) when the web service has no token", async () => {

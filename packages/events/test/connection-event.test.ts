@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  isConnectionEvent,
-  MAX_BATCH_EVENTS,
-  validateConnectionEvent,
-  validateEventBatch,
-  type ConnectionEvent,
-} from "../src/index.js";
+import { Value } from "typebox/value";
+import { ConnectionEventSchema, EventBatchSchema, MAX_BATCH_EVENTS, type ConnectionEvent } from "../src/index.js";
 
 const good: ConnectionEvent = {
   time: "2026-01-02T03:04:05.678Z",
@@ -20,48 +15,64 @@ const good: ConnectionEvent = {
   outcome: "ok",
 };
 
-describe("validateConnectionEvent", () => {
+/** Where the schema finds the first thing wrong, as fastify's validator reports it (a JSON pointer). */
+function firstProblem(schema: typeof ConnectionEventSchema | typeof EventBatchSchema, value: unknown): string {
+  const [error] = Value.Errors(schema, value);
+  return error ? `${error.instancePath} ${error.message}` : "none";
+}
+
+describe("ConnectionEventSchema", () => {
   it("accepts a well-formed event, with or without detail", () => {
-    expect(validateConnectionEvent(good)).toEqual({ ok: true, value: good });
-    expect(isConnectionEvent({ ...good, outcome: "limited", detail: "connection limit 100" })).toBe(true);
-    expect(isConnectionEvent({ ...good, remoteAddress: "::ffff:127.0.0.1", transport: "udp" })).toBe(true);
+    expect(Value.Check(ConnectionEventSchema, good)).toBe(true);
+    expect(Value.Check(ConnectionEventSchema, { ...good, outcome: "limited", detail: "connection limit 100" })).toBe(
+      true,
+    );
+    expect(Value.Check(ConnectionEventSchema, { ...good, remoteAddress: "::1", transport: "udp" })).toBe(true);
   });
 
   it.each([
-    ["not an object", "hello", "object"],
-    ["an array", [good], "object"],
-    ["null", null, "object"],
-    ["a bad time", { ...good, time: "yesterday" }, "time"],
-    ["a local time", { ...good, time: "2026-01-02T03:04:05" }, "time"],
-    ["an unknown service shape", { ...good, service: "<script>" }, "service"],
-    ["an unknown transport", { ...good, transport: "sctp" }, "transport"],
-    ["a port past 65535", { ...good, localPort: 70000 }, "localPort"],
-    ["a fractional port", { ...good, remotePort: 1.5 }, "remotePort"],
-    ["a host name for an address", { ...good, remoteAddress: "localhost" }, "remoteAddress"],
-    ["negative bytes", { ...good, bytesIn: -1 }, "bytesIn"],
-    ["string bytes", { ...good, bytesOut: "5" }, "bytesOut"],
-    ["NaN duration", { ...good, durationMs: Number.NaN }, "durationMs"],
-    ["an unknown outcome", { ...good, outcome: "great" }, "outcome"],
-    ["a huge detail", { ...good, detail: "x".repeat(201) }, "detail"],
-    ["an extra field", { ...good, extra: 1 }, "extra"],
-  ])("refuses %s, naming the field", (_what, value, field) => {
-    const result = validateConnectionEvent(value);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toContain(field);
+    ["not an object", "hello", ""],
+    ["an array", [good], ""],
+    ["null", null, ""],
+    ["a bad time", { ...good, time: "yesterday" }, "/time"],
+    ["a local time", { ...good, time: "2026-01-02T03:04:05" }, "/time"],
+    ["a day no month has", { ...good, time: "2026-02-30T03:04:05Z" }, "/time"],
+    ["an unknown service shape", { ...good, service: "<script>" }, "/service"],
+    ["a long service name", { ...good, service: "s".repeat(33) }, "/service"],
+    ["an unknown transport", { ...good, transport: "sctp" }, "/transport"],
+    ["a port past 65535", { ...good, localPort: 70000 }, "/localPort"],
+    ["a fractional port", { ...good, remotePort: 1.5 }, "/remotePort"],
+    ["a host name for an address", { ...good, remoteAddress: "localhost" }, "/remoteAddress"],
+    ["negative bytes", { ...good, bytesIn: -1 }, "/bytesIn"],
+    ["absurd bytes", { ...good, bytesOut: 2 ** 51 }, "/bytesOut"],
+    ["string bytes", { ...good, bytesOut: "5" }, "/bytesOut"],
+    ["a negative duration", { ...good, durationMs: -1 }, "/durationMs"],
+    ["an unknown outcome", { ...good, outcome: "great" }, "/outcome"],
+    ["a huge detail", { ...good, detail: "x".repeat(201) }, "/detail"],
+    ["an extra field", { ...good, extra: 1 }, "/extra"],
+    ["a missing field", (({ outcome: _, ...rest }) => rest)(good), ""],
+  ])("refuses %s, pointing at the field", (_what, value, field) => {
+    expect(Value.Check(ConnectionEventSchema, value)).toBe(false);
+    expect(firstProblem(ConnectionEventSchema, value)).toMatch(new RegExp(`^${field} `));
   });
 });
 
-describe("validateEventBatch", () => {
-  it("accepts { events: [...] }", () => {
-    expect(validateEventBatch({ events: [good, good] })).toEqual({ ok: true, value: { events: [good, good] } });
-    expect(validateEventBatch({ events: [] }).ok).toBe(true);
+describe("EventBatchSchema", () => {
+  it("accepts { events: [...] }, empty too", () => {
+    expect(Value.Check(EventBatchSchema, { events: [good, good] })).toBe(true);
+    expect(Value.Check(EventBatchSchema, { events: [] })).toBe(true);
   });
 
-  it("refuses other shapes, names the bad event, and caps the batch", () => {
-    expect(validateEventBatch([good]).ok).toBe(false);
-    expect(validateEventBatch({ events: "x" }).ok).toBe(false);
-    const bad = validateEventBatch({ events: [good, { ...good, localPort: -1 }] });
-    expect(bad).toEqual({ ok: false, error: expect.stringContaining("events[1]") as unknown });
-    expect(validateEventBatch({ events: Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => good) }).ok).toBe(false);
+  it("refuses other shapes, points at the bad event, and caps the batch", () => {
+    expect(Value.Check(EventBatchSchema, [good])).toBe(false);
+    expect(Value.Check(EventBatchSchema, { events: "x" })).toBe(false);
+    expect(Value.Check(EventBatchSchema, { events: [], more: [] })).toBe(false);
+    expect(firstProblem(EventBatchSchema, { events: [good, { ...good, localPort: -1 }] })).toMatch(
+      /^\/events\/1\/localPort /,
+    );
+    expect(Value.Check(EventBatchSchema, { events: Array.from({ length: MAX_BATCH_EVENTS }, () => good) })).toBe(true);
+    expect(Value.Check(EventBatchSchema, { events: Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => good) })).toBe(
+      false,
+    );
   });
 });

@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createEventSender, validateEventBatch, type ConnectionEvent } from "../src/index.js";
+import { Value } from "typebox/value";
+import { createEventSender, EventBatchSchema, type ConnectionEvent } from "../src/index.js";
 
 const TOKEN = "test-token-0123456789";
 
@@ -23,9 +24,9 @@ async function fakeWeb(reply: Reply = (_q, r) => r.writeHead(202).end()) {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      const batch = validateEventBatch(JSON.parse(Buffer.concat(chunks).toString()));
-      if (!batch.ok) throw new Error(batch.error);
-      received.push({ authorization: request.headers.authorization, path: request.url, events: batch.value.events });
+      const batch: unknown = JSON.parse(Buffer.concat(chunks).toString());
+      if (!Value.Check(EventBatchSchema, batch)) throw new Error("not a batch of connection events");
+      received.push({ authorization: request.headers.authorization, path: request.url, events: batch.events });
       reply(request, response);
     });
   });
@@ -112,9 +113,7 @@ describe("createEventSender", () => {
     const { sender } = await setUp(reply, { maxQueuedEvents: 50, maxBatchEvents: 10 });
     sender.send(event(0));
     await until(() => held.length === 1, "the first POST to hang");
-    const started = performance.now();
     for (let n = 1; n <= 1_000; n++) sender.send(event(n));
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(sender.stats()).toMatchObject({ queued: 50, dropped: 950, sent: 0 });
     slow = false;
     for (const r of held) r.writeHead(204).end();
@@ -149,9 +148,7 @@ describe("createEventSender", () => {
     await until(() => sender.stats().failedRequests === 1, "the request timeout");
     expect(sender.stats().dropped).toBe(1);
     sender.send(event(2));
-    const started = performance.now();
     await sender.close();
-    expect(performance.now() - started).toBeLessThan(3_000);
     expect(sender.stats().queued).toBe(0);
   });
 

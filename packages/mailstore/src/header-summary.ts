@@ -1,19 +1,9 @@
 import libmime from "libmime";
 import type { FileHandle } from "node:fs/promises";
+import type { HeaderSummary } from "./message-schemas.js";
 
 /** Headers longer than this are not read for a summary; the parsed message still has them all. */
 export const HEADER_READ_BYTES = 64 * 1024; // 64 KiB
-
-/** The headers a message list shows, decoded to text. */
-export interface HeaderSummary {
-  readonly from: string;
-  readonly to: readonly string[];
-  readonly cc: readonly string[];
-  readonly subject: string;
-  /** The Date: header as written, or null. */
-  readonly date: string | null;
-  readonly messageId: string | null;
-}
 
 /** Decodes RFC 2047 encoded-words in a header value; a broken one is left as written. */
 export function decodeHeader(value: string): string {

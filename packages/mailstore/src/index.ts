@@ -1,11 +1,11 @@
 export * from "./maildir.js";
-export * from "./envelope.js";
+export * from "./message-schemas.js";
 export { traceHeaders, parseTraceHeaders, recipientTop, MAX_TRACE_BYTES, type ReceivedBy } from "./trace-headers.js";
 export * from "./mail-store.js";
 export * from "./message-name.js";
 export { MaildirIndex, RECONCILE_INTERVAL_MS, type IndexEntry, type MaildirIndexOptions } from "./maildir-index.js";
 export { DirectorySync } from "./directory-sync.js";
-export { summarizeHeaders, splitAddresses, type HeaderSummary } from "./header-summary.js";
+export { summarizeHeaders, splitAddresses } from "./header-summary.js";
 export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
 export { SUMMARY_FILE } from "./summary-file.js";

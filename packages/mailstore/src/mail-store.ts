@@ -3,9 +3,8 @@ import { open, readFile, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
-import type { Envelope } from "./envelope.js";
 import { isMissing } from "./fd-io.js";
-import { decodeHeader, readHeaderText, summarizeHeaders, type HeaderSummary } from "./header-summary.js";
+import { decodeHeader, readHeaderText, summarizeHeaders } from "./header-summary.js";
 import {
   deliver,
   deliverySyncs,
@@ -20,6 +19,7 @@ import { RecipientDeletions } from "./recipient-deletions.js";
 import { SummaryFile } from "./summary-file.js";
 import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 import { parseTraceHeaders } from "./trace-headers.js";
+import type { AttachmentInfo, Envelope, MessagePage, MessageSummary, ParsedMessage } from "./message-schemas.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -37,20 +37,6 @@ export interface MailStoreOptions {
   readonly onPruneError?: (error: unknown) => void;
 }
 
-/** One message in a list: its headers decoded, its envelope, and where it stands. */
-export interface MessageSummary extends HeaderSummary {
-  /** The Maildir unique name: stable while the message moves from new/ to cur/. */
-  readonly id: string;
-  /** When it arrived, ISO 8601 (the envelope's time, else the time in its name). */
-  readonly receivedAt: string;
-  /** Bytes on disk, including the Received: header porthost added. */
-  readonly size: number;
-  /** Maildir flags from `:2,<flags>` (S seen, R replied, F flagged, T trashed, D draft). */
-  readonly flags: string;
-  /** The SMTP envelope from porthost's trace headers, or null for a message another program put in the Maildir. */
-  readonly envelope: Envelope | null;
-}
-
 export interface ListOptions {
   /** Page size, 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE). */
   readonly limit?: number;
@@ -66,45 +52,6 @@ export interface AllOptions {
    * (deleteFor); unset: every message.
    */
   readonly recipient?: string;
-}
-
-export interface MessagePage {
-  /** Newest first. */
-  readonly messages: readonly MessageSummary[];
-  /** How many messages match, across all pages. */
-  readonly total: number;
-  /** Pass as `cursor` for the next page; null on the last page. */
-  readonly nextCursor: string | null;
-}
-
-export interface AttachmentInfo {
-  /** Position among the message's attachments: the handle for `attachment(id, index)`. */
-  readonly index: number;
-  readonly filename: string | null;
-  readonly contentType: string;
-  readonly size: number;
-  /** Content-ID without angle brackets, for `cid:` links in the HTML. */
-  readonly contentId: string | null;
-  /** `attachment` or `inline`. */
-  readonly disposition: string | null;
-  /** MD5 of the content, hex. */
-  readonly checksum: string;
-}
-
-export interface HeaderLine {
-  readonly name: string;
-  /** Unfolded, encoded-words decoded. */
-  readonly value: string;
-}
-
-export interface ParsedMessage {
-  readonly summary: MessageSummary;
-  /** Every header in order, as written (duplicates kept). */
-  readonly headers: readonly HeaderLine[];
-  readonly text: string | null;
-  /** The HTML part as sent: untrusted, show it only in a sandbox. */
-  readonly html: string | null;
-  readonly attachments: readonly AttachmentInfo[];
 }
 
 export interface AttachmentContent {

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { DirectorySync } from "./directory-sync.js";
 import { closeFd, fdatasyncFd, openFd, renamePath, unlinkPath, writeFully } from "./fd-io.js";
-import type { Envelope } from "./envelope.js";
+import type { Envelope } from "./message-schemas.js";
 import { traceHeaders, type ReceivedBy } from "./trace-headers.js";
 
 export const MAILDIR_SUBDIRS = ["tmp", "new", "cur"] as const;

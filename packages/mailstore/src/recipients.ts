@@ -1,5 +1,5 @@
-import type { Envelope } from "./envelope.js";
-import type { HeaderSummary } from "./header-summary.js";
+import type { Envelope } from "./message-schemas.js";
+import type { HeaderSummary } from "./message-schemas.js";
 
 /** The bare address of `Name <addr>` or `addr`, lowercased: addresses compare case-insensitively. */
 export function bareAddress(value: string): string {

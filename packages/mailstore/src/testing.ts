@@ -1,4 +1,4 @@
-import type { Envelope } from "./envelope.js";
+import type { Envelope } from "./message-schemas.js";
 
 /**
  * An SMTP envelope for tests and benchmarks (`@porthost/mailstore/testing`): ann to bob over

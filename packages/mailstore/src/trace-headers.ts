@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Envelope } from "./envelope.js";
+import type { Envelope } from "./message-schemas.js";
 import { arrivalMicros } from "./message-name.js";
 import { bareAddress } from "./recipients.js";
 

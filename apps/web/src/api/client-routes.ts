@@ -1,57 +1,15 @@
-import type { FastifyInstance } from "fastify";
 import { sendMail, tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { formatAddress, type PorthostConfig } from "@porthost/ports";
-import { webErrorSchema, webErrors } from "../web-errors.js";
-
-const ADDRESS_PATTERN = "^[^\\s@<>]+@[^\\s@<>]+$";
-const MAX_SUBJECT_CHARS = 998; // RFC 5322's line limit
-const MAX_TEXT_CHARS = 100_000;
-
-const endpointSchema = {
-  type: "object",
-  properties: { address: { type: "string" }, port: { type: "integer" } },
-} as const;
-
-const sendBodySchema = {
-  type: "object",
-  required: ["to"],
-  additionalProperties: false,
-  properties: {
-    from: { type: "string", pattern: ADDRESS_PATTERN, maxLength: 254, default: "porthost@localhost" },
-    to: {
-      anyOf: [
-        { type: "string", pattern: ADDRESS_PATTERN, maxLength: 254 },
-        {
-          type: "array",
-          minItems: 1,
-          maxItems: 20,
-          items: { type: "string", pattern: ADDRESS_PATTERN, maxLength: 254 },
-        },
-      ],
-    },
-    subject: { type: "string", maxLength: MAX_SUBJECT_CHARS, default: "Hello from porthost" },
-    text: { type: "string", maxLength: MAX_TEXT_CHARS, default: "Sent from porthost's web service." },
-    html: { type: "string", maxLength: MAX_TEXT_CHARS },
-  },
-} as const;
-
-interface SendBody {
-  from: string;
-  to: string | string[];
-  subject: string;
-  text: string;
-  html?: string;
-}
-
-const echoBodySchema = {
-  type: "object",
-  required: ["text"],
-  additionalProperties: false,
-  properties: {
-    text: { type: "string", minLength: 1, maxLength: 65_507, description: "what to send; comes back unchanged" },
-    transport: { type: "string", enum: ["tcp", "udp"], default: "tcp" },
-  },
-} as const;
+import { WebErrorSchema, webErrors } from "../web-errors.js";
+import {
+  DEFAULT_ECHO_TRANSPORT,
+  EchoBodySchema,
+  EchoResultSchema,
+  SEND_DEFAULTS,
+  SendBodySchema,
+  SendResultSchema,
+} from "./client-schemas.js";
+import type { WebApp } from "./web-app.js";
 
 function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -62,41 +20,28 @@ function errnoCode(error: unknown): string | undefined {
  * POST /api/send and POST /api/echo: the web service as a client of the other ports, reporting
  * the ephemeral port its side of each conversation used.
  */
-export function registerClientRoutes(app: FastifyInstance, config: PorthostConfig): void {
+export function registerClientRoutes(app: WebApp, config: PorthostConfig): void {
   const smtp = config.services.smtp.addr;
   const echo = config.services.echo.addr;
 
-  app.post<{ Body: SendBody }>(
+  app.post(
     "/api/send",
     {
       schema: {
         summary: `Send one mail through nodemailer to the SMTP service (${formatAddress(smtp)})`,
         tags: ["clients"],
-        body: sendBodySchema,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              server: { type: "string" },
-              localPort: { type: "integer", description: "the ephemeral port the web service's side used" },
-              response: { type: "string" },
-              messageId: { type: "string" },
-              accepted: { type: "array", items: { type: "string" } },
-              id: { type: "string", description: "the stored message's id, from the 250 reply" },
-            },
-          },
-          "5xx": webErrorSchema,
-        },
+        body: SendBodySchema,
+        response: { 200: SendResultSchema, "4xx": WebErrorSchema, "5xx": WebErrorSchema },
       },
     },
     async (request, reply) => {
       const body = request.body;
       try {
         const result = await sendMail(smtp, {
-          from: body.from,
+          from: body.from ?? SEND_DEFAULTS.from,
           to: Array.isArray(body.to) ? body.to : [body.to],
-          subject: body.subject,
-          text: body.text,
+          subject: body.subject ?? SEND_DEFAULTS.subject,
+          text: body.text ?? SEND_DEFAULTS.text,
           ...(body.html === undefined ? {} : { html: body.html }),
         });
         const id = /queued as (\S+)/.exec(result.response)?.[1];
@@ -112,32 +57,18 @@ export function registerClientRoutes(app: FastifyInstance, config: PorthostConfi
     },
   );
 
-  app.post<{ Body: { text: string; transport: "tcp" | "udp" } }>(
+  app.post(
     "/api/echo",
     {
       schema: {
         summary: `A TCP or UDP round trip to the echo service (${formatAddress(echo)})`,
         tags: ["clients"],
-        body: echoBodySchema,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              transport: { type: "string" },
-              local: { ...endpointSchema, description: "the web service's side: its ephemeral port" },
-              remote: { ...endpointSchema, description: "the echo service's side" },
-              sent: { type: "integer" },
-              received: { type: "string" },
-              roundTripMs: { type: "number" },
-            },
-          },
-          "4xx": webErrorSchema,
-          "5xx": webErrorSchema,
-        },
+        body: EchoBodySchema,
+        response: { 200: EchoResultSchema, "4xx": WebErrorSchema, "5xx": WebErrorSchema },
       },
     },
     async (request, reply) => {
-      const { text, transport } = request.body;
+      const { text, transport = DEFAULT_ECHO_TRANSPORT } = request.body;
       if (transport === "udp" && Buffer.byteLength(text) > config.echo.maxDatagramBytes) {
         return reply.code(400).send(webErrors.datagramTooBig(Buffer.byteLength(text), config.echo.maxDatagramBytes));
       }

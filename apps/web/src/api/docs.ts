@@ -1,13 +1,17 @@
 import swagger from "@fastify/swagger";
-import type { FastifyInstance } from "fastify";
+import type { WebApp } from "./web-app.js";
+
+interface Content {
+  readonly content?: Readonly<Record<string, { schema?: unknown }>>;
+}
 
 interface Operation {
   readonly summary?: string;
   readonly description?: string;
   readonly tags?: readonly string[];
   readonly parameters?: readonly { name: string; in: string; required?: boolean; description?: string }[];
-  readonly requestBody?: unknown;
-  readonly responses?: Readonly<Record<string, { description?: string }>>;
+  readonly requestBody?: Content;
+  readonly responses?: Readonly<Record<string, Content & { description?: string }>>;
 }
 
 interface OpenApiDocument {
@@ -17,6 +21,16 @@ interface OpenApiDocument {
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+
+/** Each media type of a body or reply, with its schema to unfold. */
+function renderContent(content: Content["content"]): string {
+  return Object.entries(content ?? {})
+    .map(
+      ([type, { schema }]) =>
+        ` <code>${escapeHtml(type)}</code>${schema === undefined ? "" : `<details><summary>schema</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`}`,
+    )
+    .join("");
+}
 
 /** The OpenAPI document as a page that reads without scripts. */
 export function renderDocsPage(doc: OpenApiDocument): string {
@@ -28,13 +42,17 @@ export function renderDocsPage(doc: OpenApiDocument): string {
             `<li><code>${escapeHtml(p.name)}</code> (${p.in}${p.required ? ", required" : ""})${p.description ? `: ${escapeHtml(p.description)}` : ""}</li>`,
         )
         .join("");
+      const body = op.requestBody ? renderContent(op.requestBody.content) : "";
       const responses = Object.entries(op.responses ?? {})
-        .map(([code, r]) => `<li><code>${code}</code> ${escapeHtml(r.description ?? "")}</li>`)
+        .map(
+          ([code, r]) => `<li><code>${code}</code> ${escapeHtml(r.description ?? "")}${renderContent(r.content)}</li>`,
+        )
         .join("");
       return `<section id="${escapeHtml(`${method}-${path}`)}">
   <h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h2>
   ${op.summary ? `<p>${escapeHtml(op.summary)}</p>` : ""}${op.description ? `<p>${escapeHtml(op.description)}</p>` : ""}
   ${params ? `<h3>Parameters</h3><ul>${params}</ul>` : ""}
+  ${body ? `<h3>Body</h3><p>${body}</p>` : ""}
   ${responses ? `<h3>Responses</h3><ul>${responses}</ul>` : ""}
 </section>`;
     }),
@@ -63,10 +81,11 @@ ${sections.join("\n")}
 }
 
 /**
- * Collects every route's schema into an OpenAPI document (served as JSON) and a readable page at
- * /api/docs. Register before the routes, so each route is seen as it is added.
+ * Collects every API route's schema into an OpenAPI document (served as JSON) and a readable page
+ * at /api/docs. The API is the tagged routes; catch-alls (the static site, unknown /api/ paths)
+ * are not endpoints anyone calls by name. Register before the routes, so each is seen as it is added.
  */
-export async function registerDocs(app: FastifyInstance): Promise<void> {
+export async function registerDocs(app: WebApp): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -77,7 +96,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
           "The HTTP service of porthost: ports, your connection, and (with the other services) mail and echo.",
       },
     },
-    hideUntagged: false,
+    hideUntagged: true,
+    transform: ({ schema, url }) => ({ schema: url.includes("*") ? { ...schema, hide: true } : schema, url }),
   });
   let page: string | undefined;
   app.get("/api/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -1,73 +1,50 @@
-import type { FastifyInstance } from "fastify";
-import { MAX_PAGE_SIZE, type MailStore } from "@porthost/mailstore";
-import { webErrorSchema, webErrors } from "../web-errors.js";
+import type { Readable } from "node:stream";
+import { Type } from "typebox";
+import { MAX_PAGE_SIZE, MessagePageSchema, ParsedMessageSchema, type MailStore } from "@porthost/mailstore";
+import { WebErrorSchema, webErrors } from "../web-errors.js";
+import type { WebApp } from "./web-app.js";
 
 const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._,=\\\\-]{0,254}$";
 
-const idParams = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", pattern: ID_PATTERN, description: "the message's Maildir unique name" } },
-} as const;
+const id = Type.String({ pattern: ID_PATTERN, description: "the message's Maildir unique name" });
+const IdParamsSchema = Type.Object({ id });
+const AttachmentParamsSchema = Type.Object({ id, n: Type.Integer({ minimum: 0, maximum: 10_000 }) });
+
+const ListQuerySchema = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200, description: "text to find in From, To, Cc or Subject" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
+    cursor: Type.Optional(Type.String({ pattern: ID_PATTERN, description: "nextCursor of the previous page" })),
+  },
+  { additionalProperties: false },
+);
+
+/** A reply that is not JSON: the bytes, of the media type the route names, sent as a stream or a buffer. */
+const bytes = (mediaType: string, description: string) => ({
+  description,
+  content: { [mediaType]: { schema: Type.Unsafe<Readable | Buffer>({ type: "string", format: "binary" }) } },
+});
+
+/** The replies of a route that names a message: a bad id (400) or none by that id (404). */
+const noSuchMessage = { 400: WebErrorSchema, 404: WebErrorSchema };
 
 /** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
 export const MAIL_HTML_CSP =
   "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
 
-const envelopeSchema = {
-  type: ["object", "null"],
-  description: "the SMTP envelope: MAIL FROM, RCPT TO and the ports that carried the message",
-  additionalProperties: true,
-} as const;
-
-const summarySchema = {
-  type: "object",
-  additionalProperties: true,
-  properties: {
-    id: { type: "string" },
-    from: { type: "string" },
-    to: { type: "array", items: { type: "string" } },
-    cc: { type: "array", items: { type: "string" } },
-    subject: { type: "string" },
-    date: { type: ["string", "null"] },
-    messageId: { type: ["string", "null"] },
-    receivedAt: { type: "string" },
-    size: { type: "integer" },
-    flags: { type: "string" },
-    envelope: envelopeSchema,
-  },
-} as const;
-
 /**
  * The mail API over the shared Maildir (the SMTP service writes it; this service only reads
  * and deletes): list, one message parsed, its raw bytes, its HTML in a sandbox, attachments.
  */
-export function registerMailRoutes(app: FastifyInstance, store: MailStore): void {
-  app.get<{ Querystring: { q?: string; limit?: number; cursor?: string } }>(
+export function registerMailRoutes(app: WebApp, store: MailStore): void {
+  app.get(
     "/api/messages",
     {
       schema: {
         summary: "Stored mail, newest first; q filters on From, To, Cc and Subject; pages with cursor",
         tags: ["mail"],
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            q: { type: "string", maxLength: 200 },
-            limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
-            cursor: { type: "string", pattern: ID_PATTERN, description: "nextCursor of the previous page" },
-          },
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              messages: { type: "array", items: summarySchema },
-              total: { type: "integer" },
-              nextCursor: { type: ["string", "null"] },
-            },
-          },
-        },
+        querystring: ListQuerySchema,
+        response: { 200: MessagePageSchema, 400: WebErrorSchema },
       },
     },
     async (request) => {
@@ -80,29 +57,14 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/api/messages/:id",
     {
       schema: {
         summary: "One message parsed: headers, text, HTML (untrusted), attachment list and SMTP envelope",
         tags: ["mail"],
-        params: idParams,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              summary: summarySchema,
-              headers: {
-                type: "array",
-                items: { type: "object", properties: { name: { type: "string" }, value: { type: "string" } } },
-              },
-              text: { type: ["string", "null"] },
-              html: { type: ["string", "null"], description: "as sent: show it only in a sandbox (see /html)" },
-              attachments: { type: "array", items: { type: "object", additionalProperties: true } },
-            },
-          },
-          404: webErrorSchema,
-        },
+        params: IdParamsSchema,
+        response: { 200: ParsedMessageSchema, ...noSuchMessage },
       },
     },
     async (request, reply) => {
@@ -111,13 +73,14 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/api/messages/:id/raw",
     {
       schema: {
         summary: "The message exactly as stored, with porthost's Received: header",
         tags: ["mail"],
-        params: idParams,
+        params: IdParamsSchema,
+        response: { 200: bytes("text/plain", "the message file, byte for byte"), ...noSuchMessage },
       },
     },
     async (request, reply) => {
@@ -132,13 +95,17 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/api/messages/:id/html",
     {
       schema: {
         summary: "The HTML part alone, under a sandboxing Content-Security-Policy (no scripts, no remote content)",
         tags: ["mail"],
-        params: idParams,
+        params: IdParamsSchema,
+        response: {
+          200: { description: "the HTML part", content: { "text/html": { schema: Type.String() } } },
+          ...noSuchMessage,
+        },
       },
     },
     async (request, reply) => {
@@ -154,16 +121,16 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
     },
   );
 
-  app.get<{ Params: { id: string; n: number } }>(
+  app.get(
     "/api/messages/:id/attachments/:n",
     {
       schema: {
         summary: "The bytes of attachment n, always as a download",
         tags: ["mail"],
-        params: {
-          type: "object",
-          required: ["id", "n"],
-          properties: { id: idParams.properties.id, n: { type: "integer", minimum: 0, maximum: 10_000 } },
+        params: AttachmentParamsSchema,
+        response: {
+          200: bytes("application/octet-stream", "the attachment's bytes, with its own Content-Type"),
+          ...noSuchMessage,
         },
       },
     },
@@ -189,13 +156,20 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     "/api/messages/:id",
-    { schema: { summary: "Delete one message", tags: ["mail"], params: idParams, response: { 404: webErrorSchema } } },
+    {
+      schema: {
+        summary: "Delete one message",
+        tags: ["mail"],
+        params: IdParamsSchema,
+        response: { 204: Type.Null({ description: "deleted" }), ...noSuchMessage },
+      },
+    },
     async (request, reply) => {
       if (!(await store.delete(request.params.id)))
         return reply.code(404).send(webErrors.noSuchMessage(request.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -205,7 +179,12 @@ export function registerMailRoutes(app: FastifyInstance, store: MailStore): void
       schema: {
         summary: "Delete every message",
         tags: ["mail"],
-        response: { 200: { type: "object", properties: { deleted: { type: "integer" } } } },
+        response: {
+          200: Type.Object(
+            { deleted: Type.Integer({ minimum: 0, description: "how many were deleted" }) },
+            { description: "the Maildir is empty" },
+          ),
+        },
       },
     },
     async () => ({ deleted: await store.deleteAll() }),

@@ -1,46 +1,15 @@
-import type { FastifyInstance } from "fastify";
+import { normalizeAddress } from "@porthost/events";
 import { rangeClass, readEphemeralRange } from "@porthost/ports";
-
-const endpointSchema = {
-  type: "object",
-  required: ["address", "port", "rangeClass"],
-  properties: {
-    address: { type: "string" },
-    port: { type: "integer" },
-    rangeClass: { type: "string", enum: ["system", "user", "dynamic"] },
-    inEphemeralRange: {
-      type: "boolean",
-      description: "whether the port lies in this server machine's ephemeral range (Linux ip_local_port_range)",
-    },
-  },
-} as const;
-
-export const whoamiResponseSchema = {
-  type: "object",
-  required: ["client", "server", "service", "transport", "httpVersion", "method", "url", "headers"],
-  properties: {
-    client: { ...endpointSchema, description: "your side: the address and the ephemeral port your system picked" },
-    server: { ...endpointSchema, description: "this side: the address and port that took the connection" },
-    service: { type: "string", description: "the porthost service that answered" },
-    transport: { type: "string" },
-    httpVersion: { type: "string" },
-    method: { type: "string" },
-    url: { type: "string" },
-    headers: { type: "object", additionalProperties: { type: "string" } },
-  },
-} as const;
-
-function unmapped(address: string | undefined): string {
-  return (address ?? "").replace(/^::ffff:/, "");
-}
+import { WhoamiSchema } from "./ports-schemas.js";
+import type { WebApp } from "./web-app.js";
 
 /** GET /api/whoami: both ends of your connection, their ports' classes, and your request headers. */
-export function registerWhoamiRoute(app: FastifyInstance): void {
+export function registerWhoamiRoute(app: WebApp): void {
   const ephemeral = readEphemeralRange();
   const describe = (address: string | undefined, port: number | undefined) => {
     const p = port ?? 0;
     return {
-      address: unmapped(address),
+      address: normalizeAddress(address),
       port: p,
       rangeClass: rangeClass(p),
       ...(ephemeral ? { inEphemeralRange: p >= ephemeral.low && p <= ephemeral.high } : {}),
@@ -52,7 +21,7 @@ export function registerWhoamiRoute(app: FastifyInstance): void {
       schema: {
         summary: "Both ends of this HTTP connection: your ephemeral port and the server's port",
         tags: ["ports"],
-        response: { 200: whoamiResponseSchema },
+        response: { 200: WhoamiSchema },
       },
     },
     async (request) => {
@@ -65,7 +34,7 @@ export function registerWhoamiRoute(app: FastifyInstance): void {
         client: describe(socket.remoteAddress, socket.remotePort),
         server: describe(socket.localAddress, socket.localPort),
         service: "http",
-        transport: "tcp",
+        transport: "tcp" as const,
         httpVersion: request.raw.httpVersion,
         method: request.method,
         url: request.url,

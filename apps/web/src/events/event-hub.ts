@@ -1,9 +1,5 @@
-import type { ConnectionEvent } from "@porthost/events";
-
-/** An event as the web service keeps it: numbered in arrival order, so clients can resume. */
-export interface NumberedEvent extends ConnectionEvent {
-  readonly id: number;
-}
+import type { ConnectionEvent } from "@porthost/events/schema";
+import type { NumberedEvent } from "./event-schemas.js";
 
 export type Listener = (event: NumberedEvent) => void;
 

@@ -1,44 +1,22 @@
 import { timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { EVENTS_PATH, MAX_BATCH_EVENTS, OUTCOMES, validateEventBatch } from "@porthost/events";
-import { webErrorSchema, webErrors } from "../web-errors.js";
-import type { EventHub, NumberedEvent } from "./event-hub.js";
+import type { IncomingHttpHeaders } from "node:http";
+import { EVENTS_PATH, EventBatchSchema, MAX_BATCH_EVENTS } from "@porthost/events";
+import type { WebApp } from "../api/web-app.js";
+import { WebErrorSchema, webErrors } from "../web-errors.js";
+import type { EventHub } from "./event-hub.js";
+import {
+  EventHistoryQuerySchema,
+  EventHistorySchema,
+  EventStreamQuerySchema,
+  EventStreamSchema,
+  EventsAcceptedSchema,
+  type NumberedEvent,
+} from "./event-schemas.js";
 
 /** A comment line every so often keeps proxies and browsers from closing an idle stream. */
 export const SSE_HEARTBEAT_MS = 15_000; // 15 s
 /** Largest ingest body: a full batch of events with long details fits well within it. */
 const MAX_INGEST_BYTES = 256 * 1024; // 256 KiB
-
-const eventSchema = {
-  type: "object",
-  required: [
-    "id",
-    "time",
-    "service",
-    "transport",
-    "localPort",
-    "remoteAddress",
-    "remotePort",
-    "bytesIn",
-    "bytesOut",
-    "durationMs",
-    "outcome",
-  ],
-  properties: {
-    id: { type: "integer", description: "arrival number; pass the last one you saw as ?since=" },
-    time: { type: "string" },
-    service: { type: "string" },
-    transport: { type: "string", enum: ["tcp", "udp"] },
-    localPort: { type: "integer", description: "the server's port: the number that chose the service" },
-    remoteAddress: { type: "string" },
-    remotePort: { type: "integer", description: "the client's (usually ephemeral) port" },
-    bytesIn: { type: "integer" },
-    bytesOut: { type: "integer" },
-    durationMs: { type: "number" },
-    outcome: { type: "string", enum: [...OUTCOMES] },
-    detail: { type: "string" },
-  },
-} as const;
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -46,7 +24,7 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function startFrom(request: FastifyRequest<{ Querystring: { since?: number } }>, lastId: number): number {
+function startFrom(request: { headers: IncomingHttpHeaders; query: { since?: number } }, lastId: number): number {
   const lastEventId = request.headers["last-event-id"];
   const since =
     typeof lastEventId === "string" && /^\d+$/.test(lastEventId) ? Number(lastEventId) : (request.query.since ?? 0);
@@ -64,7 +42,7 @@ function sseFrame(event: NumberedEvent): string {
  * GET /api/events?since=: the kept history as JSON. GET /api/events/stream: the same, then live,
  * as server-sent events (resumes from Last-Event-ID).
  */
-export function registerEventRoutes(app: FastifyInstance, hub: EventHub, token: string | undefined): void {
+export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | undefined): void {
   const streams = new Set<() => void>();
   // Before the server waits for its connections to finish, end the streams that never would.
   app.addHook("preClose", async () => {
@@ -78,50 +56,37 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, token: 
       schema: {
         summary: `Services report connection events here, at most ${MAX_BATCH_EVENTS} a request, with Authorization: Bearer <PORTHOST_EVENTS_TOKEN>`,
         tags: ["events"],
-        response: {
-          202: { type: "object", properties: { accepted: { type: "integer" } } },
-          "4xx": webErrorSchema,
-        },
+        body: EventBatchSchema,
+        response: { 202: EventsAcceptedSchema, "4xx": WebErrorSchema },
       },
+      // Who may report comes before what the report says; a bad batch is answered from the catalogue.
+      preValidation: async (request, reply) => {
+        if (token === undefined) return reply.code(403).send(webErrors.eventsOff());
+        const auth = request.headers.authorization ?? "";
+        if (!auth.startsWith("Bearer ") || !sameToken(auth.slice(7), token)) {
+          return reply
+            .code(401)
+            .header("www-authenticate", 'Bearer realm="porthost events"')
+            .send(webErrors.badEventsToken());
+        }
+      },
+      attachValidation: true,
     },
     async (request, reply) => {
-      if (token === undefined) return reply.code(403).send(webErrors.eventsOff());
-      const auth = request.headers.authorization ?? "";
-      if (!auth.startsWith("Bearer ") || !sameToken(auth.slice(7), token)) {
-        return reply
-          .code(401)
-          .header("www-authenticate", 'Bearer realm="porthost events"')
-          .send(webErrors.badEventsToken());
-      }
-      const batch = validateEventBatch(request.body);
-      if (!batch.ok) return reply.code(400).send(webErrors.badEvents(batch.error));
-      for (const event of batch.value.events) hub.publish(event);
-      return reply.code(202).send({ accepted: batch.value.events.length });
+      if (request.validationError) return reply.code(400).send(webErrors.badEvents(request.validationError.message));
+      for (const event of request.body.events) hub.publish(event);
+      return reply.code(202).send({ accepted: request.body.events.length });
     },
   );
 
-  const querystring = {
-    type: "object",
-    properties: {
-      since: { type: "integer", minimum: 0, description: "only events with a larger id" },
-      limit: { type: "integer", minimum: 1, maximum: 1000, default: 1000 },
-    },
-  } as const;
-
-  app.get<{ Querystring: { since?: number; limit?: number } }>(
+  app.get(
     EVENTS_PATH,
     {
       schema: {
         summary: "Recent connection events on every port, oldest first (bounded history)",
         tags: ["events"],
-        querystring,
-        response: {
-          200: {
-            type: "object",
-            required: ["events", "lastId"],
-            properties: { events: { type: "array", items: eventSchema }, lastId: { type: "integer" } },
-          },
-        },
+        querystring: EventHistoryQuerySchema,
+        response: { 200: EventHistorySchema, 400: WebErrorSchema },
       },
     },
     async (request) => ({
@@ -130,16 +95,17 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, token: 
     }),
   );
 
-  app.get<{ Querystring: { since?: number } }>(
+  app.get(
     `${EVENTS_PATH}/stream`,
     {
       schema: {
         summary: "Connection events as they happen (text/event-stream); resumes after Last-Event-ID or ?since=",
         tags: ["events"],
-        querystring: { type: "object", properties: { since: { type: "integer", minimum: 0 } } },
+        querystring: EventStreamQuerySchema,
+        response: { 200: EventStreamSchema, 400: WebErrorSchema },
       },
     },
-    (request, reply: FastifyReply) => {
+    (request, reply) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

@@ -1,8 +1,7 @@
 import type { Socket } from "node:net";
-import { EVENTS_PATH, MAX_DETAIL_CHARS, type ConnectionEvent, type Outcome } from "@porthost/events";
-import { isoTime } from "@porthost/log";
+import { EVENTS_PATH, connectionEvent, socketEndpoints, type ConnectionEvent, type Outcome } from "@porthost/events";
 
-/** One answered HTTP request, however it was answered (a route, or the static fast path). */
+/** One answered HTTP request. */
 export interface ServedRequest {
   readonly socket: Socket;
   readonly method: string;
@@ -20,30 +19,22 @@ function outcomeOf(status: number): Outcome {
   return status < 500 ? "refused" : "error";
 }
 
-function remoteAddressOf(socket: Socket): string {
-  const address = socket.remoteAddress ?? "0.0.0.0";
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
-}
-
 /**
  * One HTTP request as a connection event (the live view's row for port 80/8080). The event
  * stream's own traffic is left out, or every event reported would report another.
  */
 export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
   if (served.url.startsWith(EVENTS_PATH)) return undefined;
-  const { socket, status } = served;
-  const detail = `${served.method} ${served.url} ${status}`;
-  return {
-    time: isoTime(Date.now() - served.durationMs),
+  const { socket, status, durationMs } = served;
+  return connectionEvent({
     service: "http",
     transport: "tcp",
-    localPort: socket.localPort ?? 0,
-    remoteAddress: remoteAddressOf(socket),
-    remotePort: socket.remotePort ?? 0,
+    ...socketEndpoints(socket),
+    startedAt: Date.now() - durationMs,
+    durationMs,
     bytesIn: served.bytesIn,
     bytesOut: served.bytesOut,
-    durationMs: Math.round(served.durationMs * 1000) / 1000,
     outcome: outcomeOf(status),
-    detail: detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS - 1)}…` : detail,
-  };
+    detail: `${served.method} ${served.url} ${status}`,
+  });
 }

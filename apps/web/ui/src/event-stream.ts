@@ -1,4 +1,4 @@
-import type { ConnectionEvent } from "./api-types.js";
+import type { NumberedEvent } from "./api-types.js";
 
 export type StreamState = "connecting" | "live" | "reconnecting";
 
@@ -24,13 +24,13 @@ export class EventStream {
   private source: EventSource | undefined;
   private status: StreamStatus = { state: "connecting", since: new Date(), lastId: 0, drops: 0 };
   private failures = 0;
-  private readonly eventListeners = new Set<(event: ConnectionEvent) => void>();
+  private readonly eventListeners = new Set<(event: NumberedEvent) => void>();
   private readonly statusListeners = new Set<(status: StreamStatus, previous: StreamStatus) => void>();
   private readonly droppedListeners = new Set<(dropped: number) => void>();
 
   constructor(private readonly url: string) {}
 
-  onEvent(listener: (event: ConnectionEvent) => void): void {
+  onEvent(listener: (event: NumberedEvent) => void): void {
     this.eventListeners.add(listener);
   }
 
@@ -53,7 +53,7 @@ export class EventStream {
       this.setState("live");
     });
     source.addEventListener("connection", (message) => {
-      const event = JSON.parse((message as MessageEvent<string>).data) as ConnectionEvent;
+      const event = JSON.parse((message as MessageEvent<string>).data) as NumberedEvent;
       this.status = { ...this.status, lastId: event.id };
       for (const listener of this.eventListeners) listener(event);
     });

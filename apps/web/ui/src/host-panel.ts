@@ -1,4 +1,4 @@
-import type { PortEntry, PortsResponse, Whois } from "./api-types.js";
+import type { PortEntry, PortsReply, Whois } from "./api-types.js";
 import { errorText, getJson } from "./api.js";
 import { byId, el } from "./dom.js";
 import { whoisView } from "./whois-view.js";
@@ -36,15 +36,15 @@ function statusText(service: PortEntry): string {
  * (from /api/whois) and gives a command to try it.
  */
 export class HostPanel {
-  private services: PortEntry[] = [];
+  private services: readonly PortEntry[] = [];
   private selected: string | undefined;
-  private readonly listeners = new Set<(services: PortEntry[]) => void>();
+  private readonly listeners = new Set<(services: readonly PortEntry[]) => void>();
   private readonly list = byId<HTMLUListElement>("sockets");
   private readonly detail = byId<HTMLDivElement>("socket-detail");
   private readonly source = byId<HTMLParagraphElement>("host-source");
 
   /** Called with the table each time it loads. */
-  onServices(listener: (services: PortEntry[]) => void): void {
+  onServices(listener: (services: readonly PortEntry[]) => void): void {
     this.listeners.add(listener);
     if (this.services.length > 0) listener(this.services);
   }
@@ -56,7 +56,7 @@ export class HostPanel {
 
   async refresh(): Promise<void> {
     try {
-      const table = await getJson<PortsResponse>("/api/ports");
+      const table = await getJson<PortsReply>("/api/ports");
       this.services = table.services;
       this.render(table);
       for (const listener of this.listeners) listener(this.services);
@@ -65,7 +65,7 @@ export class HostPanel {
     }
   }
 
-  private render(table: PortsResponse): void {
+  private render(table: PortsReply): void {
     this.list.dataset.state = "live";
     this.list.replaceChildren(
       ...table.services.map((s) => {

@@ -1,4 +1,4 @@
-import type { Message, MessageList, MessageSummary } from "./api-types.js";
+import type { ParsedMessage, MessagePage, MessageSummary } from "./api-types.js";
 import { del, errorText, getJson } from "./api.js";
 import { el } from "./dom.js";
 import type { EventStream } from "./event-stream.js";
@@ -76,7 +76,7 @@ export class InboxPanel {
   async refresh(): Promise<void> {
     try {
       const page = await this.fetchPage(undefined);
-      this.messages = page.messages;
+      this.messages = [...page.messages];
       this.total = page.total;
       this.nextCursor = page.nextCursor;
       this.render();
@@ -90,7 +90,7 @@ export class InboxPanel {
     this.openId = id;
     this.markOpen();
     try {
-      const message = await getJson<Message>(`/api/messages/${encodeURIComponent(id)}`);
+      const message = await getJson<ParsedMessage>(`/api/messages/${encodeURIComponent(id)}`);
       if (this.openId !== id) return;
       this.viewer.replaceChildren(messageView(message, () => void this.deleteOne(id)));
     } catch (error) {
@@ -98,12 +98,12 @@ export class InboxPanel {
     }
   }
 
-  private fetchPage(cursor: string | undefined): Promise<MessageList> {
+  private fetchPage(cursor: string | undefined): Promise<MessagePage> {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     const q = this.search.value.trim();
     if (q) params.set("q", q);
     if (cursor) params.set("cursor", cursor);
-    return getJson<MessageList>(`/api/messages?${params}`);
+    return getJson<MessagePage>(`/api/messages?${params}`);
   }
 
   private async loadMore(): Promise<void> {

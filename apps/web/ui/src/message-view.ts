@@ -1,4 +1,4 @@
-import type { Message } from "./api-types.js";
+import type { ParsedMessage } from "./api-types.js";
 import { errorText, getText } from "./api.js";
 import { el } from "./dom.js";
 import { bytes, dateTime, endpoint } from "./format.js";
@@ -15,7 +15,7 @@ function messageUrl(id: string, suffix = ""): string {
  * One message: its summary, the SMTP envelope with the ports that carried it, and tabs for the
  * HTML part (in a sandboxed frame, never in this page), the text, the headers and the raw source.
  */
-export function messageView(message: Message, onDelete: () => void): HTMLElement {
+export function messageView(message: ParsedMessage, onDelete: () => void): HTMLElement {
   const { summary } = message;
   const tabs: Tab[] = [...(message.html !== null ? (["html"] as const) : []), "text", "headers", "raw"];
   const panel = el("div", { class: "message-body", role: "tabpanel", id: "message-tabpanel", tabindex: "0" });
@@ -129,7 +129,7 @@ export function messageView(message: Message, onDelete: () => void): HTMLElement
   );
 }
 
-function tabContent(message: Message, tab: Tab): Node {
+function tabContent(message: ParsedMessage, tab: Tab): Node {
   const id = message.summary.id;
   switch (tab) {
     case "html":

@@ -1,4 +1,4 @@
-import type { ConnectionEvent, PortEntry } from "./api-types.js";
+import type { NumberedEvent, PortEntry } from "./api-types.js";
 import { el } from "./dom.js";
 import type { EventStream, StreamStatus } from "./event-stream.js";
 import { bytes, clock, endpoint, ms } from "./format.js";
@@ -17,8 +17,8 @@ interface Counter {
  * pause that queues arrivals instead of dropping them.
  */
 export class TrafficPanel {
-  private readonly shown: ConnectionEvent[] = [];
-  private readonly queued: ConnectionEvent[] = [];
+  private readonly shown: NumberedEvent[] = [];
+  private readonly queued: NumberedEvent[] = [];
   private readonly counters = new Map<string, Counter>();
   private paused = false;
   private filter = "";
@@ -63,7 +63,7 @@ export class TrafficPanel {
   }
 
   /** The filter offers every service of the host, plus any other that has sent events. */
-  setServices(services: PortEntry[]): void {
+  setServices(services: readonly PortEntry[]): void {
     for (const s of services) this.addFilterOption(s.name);
   }
 
@@ -72,7 +72,7 @@ export class TrafficPanel {
     this.select.append(el("option", { value: name }, name));
   }
 
-  private add(event: ConnectionEvent): void {
+  private add(event: NumberedEvent): void {
     this.addFilterOption(event.service);
     const key = `${event.localPort}/${event.transport}`;
     const counter = this.counters.get(key) ?? { service: event.service, count: 0, bytes: 0 };
@@ -88,7 +88,7 @@ export class TrafficPanel {
     this.show(event);
   }
 
-  private show(event: ConnectionEvent): void {
+  private show(event: NumberedEvent): void {
     this.shown.unshift(event);
     if (this.shown.length > MAX_ROWS) this.shown.length = MAX_ROWS;
     if (this.filter && event.service !== this.filter) return;
@@ -157,7 +157,7 @@ export class TrafficPanel {
   }
 }
 
-function row(event: ConnectionEvent): HTMLLIElement {
+function row(event: NumberedEvent): HTMLLIElement {
   return el(
     "li",
     { class: "flow", "data-service": event.service, "data-outcome": event.outcome, "data-id": event.id },

@@ -1,0 +1,103 @@
+import net from "node:net";
+import { once } from "node:events";
+import { describe, expect, it } from "vitest";
+import { Value } from "typebox/value";
+import {
+  ConnectionEventSchema,
+  MAX_DETAIL_CHARS,
+  connectionEvent,
+  normalizeAddress,
+  socketEndpoints,
+  type EventFacts,
+} from "../src/index.js";
+
+const facts: EventFacts = {
+  service: "echo",
+  transport: "udp",
+  localPort: 8007,
+  remoteAddress: "127.0.0.1",
+  remotePort: 51234,
+  startedAt: Date.parse("2026-01-02T03:04:05.678Z"),
+  durationMs: 0.1234567,
+  bytesIn: 5,
+  bytesOut: 5,
+  outcome: "ok",
+};
+
+describe("normalizeAddress", () => {
+  it.each([
+    ["::ffff:127.0.0.1", "127.0.0.1"],
+    ["::ffff:10.1.2.3", "10.1.2.3"],
+    ["127.0.0.1", "127.0.0.1"],
+    ["::1", "::1"],
+    ["2001:db8::ffff:1", "2001:db8::ffff:1"],
+    ["::ffff:1:2", "::ffff:1:2"],
+    ["fe80::1%eth0", "fe80::1"],
+    ["", "0.0.0.0"],
+    [undefined, "0.0.0.0"],
+  ])("%s reads as %s", (address, expected) => {
+    expect(normalizeAddress(address)).toBe(expected);
+  });
+});
+
+describe("connectionEvent", () => {
+  it("makes an event the schema accepts, with the time in ISO 8601 and the duration to the microsecond", () => {
+    const event = connectionEvent(facts);
+    const { startedAt: _startedAt, ...same } = facts;
+    expect(event).toEqual({ ...same, time: "2026-01-02T03:04:05.678Z", durationMs: 0.123 });
+    expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
+  });
+
+  it("normalises the client's address and fills ends nobody knows with zeros", () => {
+    const event = connectionEvent({
+      ...facts,
+      localPort: undefined,
+      remoteAddress: "::ffff:192.0.2.7",
+      remotePort: undefined,
+    });
+    expect(event).toMatchObject({ localPort: 0, remoteAddress: "192.0.2.7", remotePort: 0 });
+    expect(connectionEvent({ ...facts, remoteAddress: undefined }).remoteAddress).toBe("0.0.0.0");
+  });
+
+  it("cuts a long detail to what the schema allows and marks the cut", () => {
+    const event = connectionEvent({ ...facts, outcome: "refused", detail: `GET /${"a".repeat(500)} 404` });
+    expect(event.detail).toHaveLength(MAX_DETAIL_CHARS);
+    expect(event.detail?.endsWith("…")).toBe(true);
+    expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
+    expect(connectionEvent({ ...facts, detail: "short" }).detail).toBe("short");
+  });
+
+  it("measures from startedAt to now when no duration is given, never below zero", () => {
+    const startedAt = Date.now() - 50;
+    const { durationMs: _given, ...rest } = facts;
+    expect(connectionEvent({ ...rest, startedAt }).durationMs).toBeGreaterThanOrEqual(50);
+    // A wall clock stepped back: the event still says no time passed rather than less than none.
+    expect(connectionEvent({ ...rest, startedAt: Date.now() + 60_000 }).durationMs).toBe(0);
+  });
+});
+
+describe("socketEndpoints", () => {
+  it("reads both ends of a real connection; an IPv4 client of a dual-stack server reads as IPv4", async () => {
+    const server = net.createServer();
+    server.listen(0, "::");
+    await once(server, "listening");
+    const accepted = once(server, "connection") as Promise<[net.Socket]>;
+    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+    const [socket] = await accepted;
+    try {
+      const endpoints = socketEndpoints(socket);
+      expect(endpoints).toEqual({
+        localPort: (server.address() as net.AddressInfo).port,
+        remoteAddress: "::ffff:127.0.0.1",
+        remotePort: client.localPort,
+      });
+      const event = connectionEvent({ ...facts, ...endpoints, transport: "tcp" });
+      expect(event.remoteAddress).toBe("127.0.0.1");
+      expect(event.remotePort).toBe(client.localPort);
+    } finally {
+      client.destroy();
+      socket.destroy();
+      server.close();
+    }
+  });
+});
