@@ -19,9 +19,11 @@ function sendReply(connection: SMTPConnection, reply: SmtpReply): void {
 }
 
 /**
- * A connection that starts like smtp-server's own (SMTPConnection.init) but with the
- * greeting delay as a setting, a session deadline, and replies whose text carries its own
- * enhanced status code sent as written. smtp-server 3.21 has no option for the delay.
+ * A connection that starts like smtp-server's own (SMTPConnection.init) but with the greeting
+ * delay as a setting, a session deadline, and replies whose text carries its own enhanced status
+ * code sent as written. smtp-server has no option for the delay, so init is replaced and calls
+ * two of its internals (_setListeners, connectionReady): package.json pins the exact version and
+ * test/smtp-server-internals.test.ts names whatever of them changes.
  */
 class PorthostConnection extends SMTPConnection {
   private deadline: NodeJS.Timeout | undefined;
@@ -32,6 +34,8 @@ class PorthostConnection extends SMTPConnection {
     options?: SMTPConnectionOptions | null,
   ) {
     super(porthost, socket, options);
+    // The accepted socket closes last, after a TLS socket put over it by STARTTLS.
+    socket.once("close", () => clearTimeout(this.deadline));
   }
 
   override init(): void {
@@ -55,11 +59,6 @@ class PorthostConnection extends SMTPConnection {
     super.send(code, data, context);
   }
 
-  override _onClose(): void {
-    clearTimeout(this.deadline);
-    super._onClose();
-  }
-
   private armDeadline(ms: number): void {
     this.deadline = setTimeout(() => {
       if (this.porthost.storing.has(this.id)) return this.armDeadline(DEADLINE_RECHECK_MS);
@@ -81,11 +80,12 @@ export class PorthostSMTPServer extends SMTPServer {
     super(options);
   }
 
+  /** smtp-server's own connect, with porthost's connection. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new PorthostConnection(this, socket, socketOptions);
     this.connections.add(connection);
-    connection.on("error", (error: Error) => this._onError(error));
-    connection.on("connect", (data) => this._onClientConnect(data));
+    connection.on("error", (error: Error) => this.emit("error", error));
+    connection.on("connect", (data) => this.emit("connect", data));
     connection.init();
   }
 

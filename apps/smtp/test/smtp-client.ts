@@ -16,7 +16,6 @@ export class RawSmtp {
   private readonly waiters: ((reply: Reply | undefined) => void)[] = [];
   private current: string[] = [];
   closed = false;
-  readonly opened = Date.now();
 
   private constructor(public socket: net.Socket) {
     this.listen(socket);
