@@ -1,3 +1,5 @@
+import { normalizeAddress } from "@porthost/events";
+
 /** Turns one pino JSON line from an app into a short line a person reads while traffic flows. */
 
 const LEVELS: Readonly<Record<number, string>> = {
@@ -22,7 +24,7 @@ const SHOWN_ELSEWHERE = new Set([
 ]);
 
 function hostPort(host: unknown, port: unknown): string {
-  const h = typeof host === "string" ? host.replace(/^::ffff:/, "") : "?";
+  const h = typeof host === "string" ? normalizeAddress(host) : "?";
   return h.includes(":") ? `[${h}]:${String(port)}` : `${h}:${String(port)}`;
 }
 
