@@ -3,7 +3,16 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { neverRead } from "./never-read.js";
-import { headersOf, SITE, startBareNode, startNginx, startPorthostAsUsersDo, type RunningServer } from "./servers.js";
+import {
+  cpuMs,
+  headersOf,
+  SITE,
+  startBareNode,
+  startNginx,
+  startPorthostAsUsersDo,
+  startWebAlone,
+  type RunningServer,
+} from "./servers.js";
 import { need, wrk, type WrkResult } from "./wrk.js";
 
 const USAGE = `Usage: npm run bench:http -- [options]
@@ -11,7 +20,7 @@ const USAGE = `Usage: npm run bench:http -- [options]
 wrk against porthost's web service (started by \`porthost start\` as npm start runs it: every
 service, default log level, a log line per request), nginx (one worker, sendfile, access log)
 and a bare node:http server sending the same bytes with porthost's headers, taking turns round
-after round on loopback; then the web process's memory while clients pipeline GETs and never
+after round on loopback (a last row: the web process alone, its log to a file); then the web process's memory while clients pipeline GETs and never
 read. Needs wrk and nginx (Debian: apt-get install wrk nginx-light). Other work on the machine
 skews every figure: compare the rows of one run, and mind the load average it prints.
 
@@ -70,23 +79,29 @@ const servers: readonly (readonly [string, () => Promise<RunningServer>])[] = [
   ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
   [`bare node:http (porthost's ${Object.keys(headers).length} headers)`, () => startBareNode(body, headers)],
   ["porthost start (defaults, a log line per request)", porthost],
+  ["  its web process alone (the same log, to a file)", () => startWebAlone(dir, PAGE)],
 ];
 // The servers take turns, round after round, and each keeps its median: a machine whose load
 // drifts during the run then tilts no server more than another.
-const samples: WrkResult[][] = servers.map(() => []);
+/** A wrk run and the CPU each of the server's processes spent per request, in microseconds. */
+type Sample = WrkResult & { readonly cpuMicros: readonly number[] };
+const samples: Sample[][] = servers.map(() => []);
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, [, start]] of servers.entries()) {
     const server = await start();
     let sample: WrkResult | undefined;
     try {
+      const cpuBefore = await Promise.all(server.pids.map(cpuMs));
       sample = await wrk(`http://127.0.0.1:${server.port}${PAGE}`, CONNECTIONS, SECONDS);
-      samples[i]!.push(sample);
+      const cpuAfter = await Promise.all(server.pids.map(cpuMs));
+      const perRequest = cpuAfter.map((ms, p) => ((ms - cpuBefore[p]!) * 1000) / sample!.requests);
+      samples[i]!.push({ ...sample, cpuMicros: perRequest });
     } finally {
       await server.stop(sample?.requests ?? 0);
     }
   }
 }
-const median = (list: readonly WrkResult[]): WrkResult =>
+const median = (list: readonly Sample[]): Sample =>
   [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
 const results = servers.map(([name], i) => ({ name, ...median(samples[i]!), all: samples[i]!.map((s) => s.rps) }));
 
@@ -109,6 +124,7 @@ console.log(
     "p99".padStart(9),
     "vs nginx",
     " vs bare",
+    "CPU µs/req",
     "  rounds",
   ].join(" "),
 );
@@ -121,10 +137,18 @@ for (const r of results) {
       r.p99.padStart(9),
       ratio(r.rps, nginx.rps).padStart(8),
       ratio(r.rps, bare.rps).padStart(8),
+      r.cpuMicros
+        .map((us) => us.toFixed(0))
+        .join("+")
+        .padStart(10),
       `  ${r.all.map((x) => x.toFixed(0)).join(" ")}`,
     ].join(" "),
   );
 }
+console.log(
+  "CPU µs/req: user and system time of the answering processes per request wrk made (nginx: master+worker; " +
+    "bare node: this process; porthost start: web+supervisor, which reads and prints every log line)",
+);
 const growth = memory.peakMiB - memory.baseMiB;
 const verdict = (ok: boolean): string => (ok ? "met" : "MISSED");
 console.log(

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, writeFile } from "node:fs/promises";
 import http, { type OutgoingHttpHeaders } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
@@ -8,11 +8,15 @@ import { startPorthost } from "@porthost/testkit";
 
 /** The porthost command, as `npm start` runs it (after its build). */
 const BIN = fileURLToPath(new URL("../../../apps/cli/bin/porthost.js", import.meta.url));
+/** The web service alone, as the supervisor starts it. */
+const WEB_MAIN = fileURLToPath(new URL("../../../apps/web/dist/main.js", import.meta.url));
 /** The built site porthost serves by default; nginx serves the same folder. */
 export const SITE = fileURLToPath(new URL("../../../apps/web/dist/site", import.meta.url));
 
 export interface RunningServer {
   readonly port: number;
+  /** The processes that answer, for their CPU time. */
+  readonly pids: readonly number[];
   /** Stops it; `requests` is how many wrk made, for servers that must log each one. */
   stop(requests: number): Promise<void>;
 }
@@ -58,19 +62,29 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
+/** CPU time a process has used so far, user and system, in milliseconds. */
+export async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+}
+
 export async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
-async function childRunning(parent: number, script: string): Promise<number> {
-  for (const task of await readdir(`/proc/${parent}/task`)) {
-    const children = (await readFile(`/proc/${parent}/task/${task}/children`, "utf8")).split(" ").filter(Boolean);
-    for (const child of children) {
-      if ((await readFile(`/proc/${child}/cmdline`, "utf8")).includes(script)) return Number(child);
+/** The child of `parent` whose command line has `command` in it, waiting up to 10 s for it. */
+async function childRunning(parent: number, command: string): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (const task of await readdir(`/proc/${parent}/task`)) {
+      const children = (await readFile(`/proc/${parent}/task/${task}/children`, "utf8")).split(" ").filter(Boolean);
+      for (const child of children) {
+        if ((await readFile(`/proc/${child}/cmdline`, "utf8")).includes(command)) return Number(child);
+      }
     }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`process ${parent} has no child running ${script}`);
+  throw new Error(`process ${parent} has no child running ${command}`);
 }
 
 /**
@@ -82,6 +96,7 @@ export async function startPorthostAsUsersDo(dataDir: string, page: string): Pro
   const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
   const porthost = await startPorthost(BIN, { PORTHOST_DATA_DIR: dataDir, ...Object.fromEntries(ports) });
   const stdout = porthost.process.stdout!;
+  const webPid = await childRunning(porthost.process.pid!, "apps/web/dist/main.js");
   const ended = new Promise((resolve) => stdout.once("end", resolve));
   let logged = 0;
   let partial = "";
@@ -92,11 +107,36 @@ export async function startPorthostAsUsersDo(dataDir: string, page: string): Pro
   });
   return {
     port: porthost.port("http"),
-    webPid: await childRunning(porthost.process.pid!, "apps/web/dist/main.js"),
+    webPid,
+    pids: [webPid, porthost.process.pid!],
     async stop(requests) {
       await porthost.stop();
       await ended;
       if (logged < requests) throw new Error(`porthost logged ${logged} request lines for ${requests} requests`);
+    },
+  };
+}
+
+/**
+ * The web service's own process without the supervisor, its log going to a file as nginx's
+ * access log does: tells the supervisor's cost (a terminal's worth of log lines) from the web's.
+ */
+export async function startWebAlone(dir: string, page: string): Promise<RunningServer> {
+  const port = await freePort();
+  const logFile = path.join(dir, `web-alone-${port}.log`);
+  const log = await open(logFile, "w");
+  const env = { PATH: process.env.PATH ?? "", PORTHOST_HTTP_PORT: String(port), PORTHOST_DATA_DIR: dir };
+  const child = spawn(process.execPath, [WEB_MAIN], { env, stdio: ["ignore", log.fd, "inherit"] });
+  await log.close();
+  await accepting(port);
+  return {
+    port,
+    pids: [child.pid!],
+    async stop(requests) {
+      await stopChild(child, "SIGTERM");
+      const lines = (await readFile(logFile, "utf8")).split("\n");
+      const logged = lines.filter((line) => line.includes('"msg":"request"') && line.includes(page)).length;
+      if (logged < requests) throw new Error(`the web service logged ${logged} request lines for ${requests} requests`);
     },
   };
 }
@@ -123,6 +163,7 @@ export async function startBareNode(body: Buffer, headers: OutgoingHttpHeaders):
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    pids: [process.pid],
     stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }
@@ -151,5 +192,10 @@ http {
   );
   const child = spawn("nginx", ["-c", conf, "-p", dir], { stdio: ["ignore", "ignore", "inherit"] });
   await accepting(port);
-  return { port, stop: () => stopChild(child, "SIGQUIT") };
+  // The master only waits; its one worker answers.
+  return {
+    port,
+    pids: [child.pid!, await childRunning(child.pid!, "nginx: worker")],
+    stop: () => stopChild(child, "SIGQUIT"),
+  };
 }
