@@ -37,12 +37,12 @@ const PAGE = "/ports.html";
 const TARGETS = { vsNginx: 0.5, vsBare: 0.7, rssGrowthMiB: 200 } as const;
 const NEVER_READ_CONNECTIONS = 100;
 
+const DEFAULTS = { seconds: 5, connections: 50, rounds: 3, "flood-seconds": 10 } as const;
+type Setting = keyof typeof DEFAULTS;
+const settingOptions = Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, { type: "string" }]));
 const { values } = parseArgs({
   options: {
-    seconds: { type: "string", default: "5" },
-    connections: { type: "string", default: "50" },
-    rounds: { type: "string", default: "3" },
-    "flood-seconds": { type: "string", default: "10" },
+    ...(settingOptions as Record<Setting, { type: "string" }>),
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -50,18 +50,18 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-function count(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`--${name} must be a positive whole number, not ${JSON.stringify(text)}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
+/** A positive whole number given on the command line, else its default; anything else ends the run. */
+function setting(name: Setting): number {
+  const text = values[name];
+  const value = text === undefined ? DEFAULTS[name] : Number(text);
+  if (Number.isInteger(value) && value > 0) return value;
+  process.stderr.write(`--${name} must be a positive whole number, not ${JSON.stringify(text)}\n\n${USAGE}`);
+  process.exit(2);
 }
-const SECONDS = count("seconds", values.seconds);
-const CONNECTIONS = count("connections", values.connections);
-const ROUNDS = count("rounds", values.rounds);
-const FLOOD_SECONDS = count("flood-seconds", values["flood-seconds"]);
+const SECONDS = setting("seconds");
+const CONNECTIONS = setting("connections");
+const ROUNDS = setting("rounds");
+const FLOOD_SECONDS = setting("flood-seconds");
 
 await need("wrk");
 await need("nginx", "nginx-light");
