@@ -52,7 +52,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   <h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h2>
   ${op.summary ? `<p>${escapeHtml(op.summary)}</p>` : ""}${op.description ? `<p>${escapeHtml(op.description)}</p>` : ""}
   ${params ? `<h3>Parameters</h3><ul>${params}</ul>` : ""}
-  ${body ? `<h3>Body</h3><p>${body}</p>` : ""}
+  ${body ? `<h3>Body</h3><div>${body}</div>` : ""}
   ${responses ? `<h3>Responses</h3><ul>${responses}</ul>` : ""}
 </section>`;
     }),

@@ -17,7 +17,7 @@ const since = Type.Integer({ minimum: 0, description: "only events with a larger
 
 export const EventHistoryQuerySchema = Type.Object({
   since: Type.Optional(since),
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_EVENTS, default: MAX_PAGE_EVENTS }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_EVENTS, default: MAX_PAGE_EVENTS })),
 });
 
 export const EventStreamQuerySchema = Type.Object({ since: Type.Optional(since) });
@@ -30,7 +30,6 @@ export const EventHistorySchema = Type.Object(
   },
   { description: "the kept events after ?since=, oldest first" },
 );
-export type EventHistory = Static<typeof EventHistorySchema>;
 
 export const EventsAcceptedSchema = Type.Object(
   { accepted: Type.Integer({ minimum: 0, maximum: MAX_BATCH_EVENTS, description: "events taken from the batch" }) },

@@ -1,3 +1,5 @@
+import type { WebError } from "./api-types.js";
+
 /** A failed API call, with the service's own message (its error catalogue's code and words). */
 export class ApiError extends Error {
   constructor(
@@ -12,7 +14,7 @@ export class ApiError extends Error {
 async function parse<T>(response: Response): Promise<T> {
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
-    const error = (body ?? {}) as { message?: string; code?: string };
+    const error = (body ?? {}) as Partial<WebError>;
     throw new ApiError(response.status, error.message ?? `HTTP ${response.status}`, error.code);
   }
   return body as T;

@@ -1,4 +1,4 @@
-import type { EchoResult, SendResult, Whoami } from "./api-types.js";
+import type { EchoRequest, EchoResult, SendRequest, SendResult, Whoami } from "./api-types.js";
 import { errorText, getJson, postJson } from "./api.js";
 import { el } from "./dom.js";
 import { endpoint, ms } from "./format.js";
@@ -64,7 +64,8 @@ export function tryPanel(root: HTMLElement, openMessage: (id: string) => void): 
     [field("send-to", "To", to), field("send-subject", "Subject", subject), field("send-text", "Text", text)],
     "Send",
     async () => {
-      const r = await postJson<SendResult>("/api/send", { to: to.value, subject: subject.value, text: text.value });
+      const body: SendRequest = { to: to.value, subject: subject.value, text: text.value };
+      const r = await postJson<SendResult>("/api/send", body);
       const id = r.id;
       const nodes: Node[] = [
         el("p", {}, "The server said ", el("code", {}, r.response)),
@@ -103,7 +104,8 @@ export function tryPanel(root: HTMLElement, openMessage: (id: string) => void): 
     "Send and wait for the echo",
     async () => {
       const transport = udp.checked ? "udp" : "tcp";
-      const r = await postJson<EchoResult>("/api/echo", { text: echoText.value, transport });
+      const body: EchoRequest = { text: echoText.value, transport };
+      const r = await postJson<EchoResult>("/api/echo", body);
       return [
         el(
           "p",
