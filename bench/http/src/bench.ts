@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { neverRead } from "./never-read.js";
+import { neverRead, type NeverReadResult } from "./never-read.js";
 import {
   cpuMs,
   headersOf,
@@ -77,7 +77,10 @@ await first.stop(0);
 
 const servers: readonly (readonly [string, () => Promise<RunningServer>])[] = [
   ["nginx (1 worker, sendfile, access log)", () => startNginx(dir)],
-  [`bare node:http (porthost's ${Object.keys(headers).length} headers)`, () => startBareNode(body, headers)],
+  [
+    `bare node:http (porthost's ${Object.keys(headers).length} headers)`,
+    () => startBareNode(path.join(SITE, PAGE), headers),
+  ],
   ["porthost start (defaults, a log line per request)", porthost],
   ["  its web process alone (the same log, to a file)", () => startWebAlone(dir, PAGE)],
 ];
@@ -105,10 +108,17 @@ const median = (list: readonly Sample[]): Sample =>
   [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
 const results = servers.map(([name], i) => ({ name, ...median(samples[i]!), all: samples[i]!.map((s) => s.rps) }));
 
-const flooded = await porthost();
-await headersOf(flooded.port, PAGE);
-const memory = await neverRead(flooded.port, PAGE, flooded.webPid, NEVER_READ_CONNECTIONS, FLOOD_SECONDS);
-await flooded.stop(0);
+/** The RSS of a server's first process while clients pipeline and never read. */
+async function flood(server: RunningServer) {
+  await headersOf(server.port, PAGE);
+  try {
+    return await neverRead(server.port, PAGE, server.pids[0]!, NEVER_READ_CONNECTIONS, FLOOD_SECONDS);
+  } finally {
+    await server.stop(0);
+  }
+}
+const memory = await flood(await porthost());
+const bareMemory = await flood(await startBareNode(path.join(SITE, PAGE), headers));
 await rm(dir, { recursive: true, force: true });
 
 const [nginx, bare, ours] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
@@ -147,14 +157,16 @@ for (const r of results) {
 }
 console.log(
   "CPU µs/req: user and system time of the answering processes per request wrk made (nginx: master+worker; " +
-    "bare node: this process; porthost start: web+supervisor, which reads and prints every log line)",
+    "bare node: its process; porthost start: web+supervisor, which reads and prints every log line)",
 );
 const growth = memory.peakMiB - memory.baseMiB;
 const verdict = (ok: boolean): string => (ok ? "met" : "MISSED");
+const rssLine = (name: string, m: NeverReadResult): string =>
+  `  ${name.padEnd(22)} ${m.baseMiB.toFixed(0).padStart(4)} MB -> peak ${m.peakMiB.toFixed(0).padStart(4)} MB ` +
+  `(+${(m.peakMiB - m.baseMiB).toFixed(0)}), ${m.endMiB.toFixed(0)} MB at the end; it closed ${m.closedByServer} connections (each reopened at once)`;
 console.log(
-  `\nweb process RSS, ${NEVER_READ_CONNECTIONS} connections pipelining GETs and never reading for ${FLOOD_SECONDS} s: ` +
-    `${memory.baseMiB.toFixed(0)} MB -> peak ${memory.peakMiB.toFixed(0)} MB (+${growth.toFixed(0)} MB); ` +
-    `the server closed ${memory.closedByServer} of them (each reopened at once)`,
+  `\nRSS while ${NEVER_READ_CONNECTIONS} connections pipeline GETs and never read, for ${FLOOD_SECONDS} s:\n` +
+    `${rssLine("porthost's web process", memory)}\n${rssLine("bare node:http", bareMemory)}`,
 );
 console.log("\ntargets:");
 console.log(

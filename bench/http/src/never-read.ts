@@ -4,6 +4,8 @@ import { rssMiB } from "./servers.js";
 export interface NeverReadResult {
   readonly baseMiB: number;
   readonly peakMiB: number;
+  /** At the end, with the clients still there. */
+  readonly endMiB: number;
   /** Connections the server closed (each was opened again at once). */
   readonly closedByServer: number;
 }
@@ -45,13 +47,15 @@ export async function neverRead(
 
   const baseMiB = await rssMiB(pid);
   let peakMiB = baseMiB;
+  let endMiB = baseMiB;
   for (let i = 0; i < connections; i++) open();
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
-    peakMiB = Math.max(peakMiB, await rssMiB(pid));
+    endMiB = await rssMiB(pid);
+    peakMiB = Math.max(peakMiB, endMiB);
   }
   running = false;
   for (const socket of sockets) socket.destroy();
-  return { baseMiB, peakMiB, closedByServer };
+  return { baseMiB, peakMiB, endMiB, closedByServer };
 }

@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { open, readdir, readFile, writeFile } from "node:fs/promises";
+import { once } from "node:events";
 import http, { type OutgoingHttpHeaders } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startPorthost } from "@porthost/testkit";
 
 /** The porthost command, as `npm start` runs it (after its build). */
 const BIN = fileURLToPath(new URL("../../../apps/cli/bin/porthost.js", import.meta.url));
+const BARE_NODE = fileURLToPath(new URL("./bare-node.mjs", import.meta.url));
 /** The web service alone, as the supervisor starts it. */
 const WEB_MAIN = fileURLToPath(new URL("../../../apps/web/dist/main.js", import.meta.url));
 /** The built site porthost serves by default; nginx serves the same folder. */
@@ -154,18 +157,13 @@ export function headersOf(port: number, page: string): Promise<OutgoingHttpHeade
   });
 }
 
-/** A bare node:http server in this process, answering every request with `body` and `headers`. */
-export async function startBareNode(body: Buffer, headers: OutgoingHttpHeaders): Promise<RunningServer> {
-  const server = http.createServer((_request, response) => {
-    response.writeHead(200, headers);
-    response.end(body);
+/** A bare node:http server in a process of its own, answering every request with `file` and `headers`. */
+export async function startBareNode(file: string, headers: OutgoingHttpHeaders): Promise<RunningServer> {
+  const child = spawn(process.execPath, [BARE_NODE, file, JSON.stringify(headers)], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    pids: [process.pid],
-    stop: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+  const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+  return { port: Number(line), pids: [child.pid!], stop: () => stopChild(child, "SIGTERM") };
 }
 
 /** nginx with one worker, sendfile and an access log, serving SITE. */
