@@ -38,15 +38,7 @@ export function sessionDetail(tally: SessionTally): string {
 /** Reports one POP3 connection as a connection event; no sink (events off) costs nothing. */
 export function reportConnection(events: EventSink | undefined, connection: ClosedConnection): void {
   if (!events) return;
-  const { fields, ...tally } = connection;
-  events.send(
-    connectionEvent({
-      ...tally,
-      service: "pop3",
-      transport: "tcp",
-      localPort: fields.port,
-      remoteAddress: fields.remote,
-      remotePort: fields.remotePort,
-    }),
-  );
+  const { fields } = connection;
+  const endpoints = { localPort: fields.port, remoteAddress: fields.remote, remotePort: fields.remotePort };
+  events.send(connectionEvent("pop3", "tcp", endpoints, connection));
 }

@@ -50,18 +50,9 @@ export class SmtpConnectionEvents {
       const outcome: Outcome = hadError ? "error" : tally.refused > 0 && tally.stored === 0 ? "refused" : "ok";
       const parts = [`${tally.stored} stored`];
       if (tally.refused > 0) parts.push(`${tally.refused} refused (${tally.lastRefusal ?? "?"})`);
-      this.events.send(
-        connectionEvent({
-          ...endpoints,
-          service: "smtp",
-          transport: "tcp",
-          startedAt,
-          bytesIn: socket.bytesRead,
-          bytesOut: socket.bytesWritten,
-          outcome,
-          detail: parts.join(", "),
-        }),
-      );
+      const detail = parts.join(", ");
+      const ended = { startedAt, bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten, outcome, detail };
+      this.events.send(connectionEvent("smtp", "tcp", endpoints, ended));
     });
   }
 }

@@ -8,19 +8,16 @@ import {
   connectionEvent,
   normalizeAddress,
   socketEndpoints,
-  type EventFacts,
+  type Endpoints,
+  type EventTally,
 } from "../src/index.js";
 
-const facts: EventFacts = {
-  service: "echo",
-  transport: "udp",
-  localPort: 8007,
-  remoteAddress: "127.0.0.1",
-  remotePort: 51234,
+const ends: Endpoints = { localPort: 8007, remoteAddress: "127.0.0.1", remotePort: 51234 };
+const tally: EventTally = {
   startedAt: Date.parse("2026-01-02T03:04:05.678Z"),
   durationMs: 0.1234567,
   bytesIn: 5,
-  bytesOut: 5,
+  bytesOut: 4,
   outcome: "ok",
 };
 
@@ -42,37 +39,48 @@ describe("normalizeAddress", () => {
 
 describe("connectionEvent", () => {
   it("makes an event the schema accepts, with the time in ISO 8601 and the duration to the microsecond", () => {
-    const event = connectionEvent(facts);
-    const { startedAt: _startedAt, ...same } = facts;
-    expect(event).toEqual({ ...same, time: "2026-01-02T03:04:05.678Z", durationMs: 0.123 });
+    const event = connectionEvent("echo", "udp", ends, tally);
+    expect(event).toEqual({
+      ...ends,
+      service: "echo",
+      transport: "udp",
+      time: "2026-01-02T03:04:05.678Z",
+      durationMs: 0.123,
+      bytesIn: 5,
+      bytesOut: 4,
+      outcome: "ok",
+    });
     expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
   });
 
   it("normalises the client's address and fills ends nobody knows with zeros", () => {
-    const event = connectionEvent({
-      ...facts,
-      localPort: undefined,
-      remoteAddress: "::ffff:192.0.2.7",
-      remotePort: undefined,
+    expect(connectionEvent("echo", "tcp", { remoteAddress: "::ffff:192.0.2.7" }, tally)).toMatchObject({
+      localPort: 0,
+      remoteAddress: "192.0.2.7",
+      remotePort: 0,
     });
-    expect(event).toMatchObject({ localPort: 0, remoteAddress: "192.0.2.7", remotePort: 0 });
-    expect(connectionEvent({ ...facts, remoteAddress: undefined }).remoteAddress).toBe("0.0.0.0");
+    expect(connectionEvent("echo", "tcp", {}, tally).remoteAddress).toBe("0.0.0.0");
   });
 
   it("cuts a long detail to what the schema allows and marks the cut", () => {
-    const event = connectionEvent({ ...facts, outcome: "refused", detail: `GET /${"a".repeat(500)} 404` });
+    const event = connectionEvent("http", "tcp", ends, {
+      ...tally,
+      outcome: "refused",
+      detail: `GET /${"a".repeat(500)} 404`,
+    });
     expect(event.detail).toHaveLength(MAX_DETAIL_CHARS);
     expect(event.detail?.endsWith("…")).toBe(true);
     expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
-    expect(connectionEvent({ ...facts, detail: "short" }).detail).toBe("short");
+    expect(connectionEvent("http", "tcp", ends, { ...tally, detail: "short" }).detail).toBe("short");
   });
 
   it("measures from startedAt to now when no duration is given, never below zero", () => {
-    const startedAt = Date.now() - 50;
-    const { durationMs: _given, ...rest } = facts;
-    expect(connectionEvent({ ...rest, startedAt }).durationMs).toBeGreaterThanOrEqual(50);
-    // A wall clock stepped back: the event still says no time passed rather than less than none.
-    expect(connectionEvent({ ...rest, startedAt: Date.now() + 60_000 }).durationMs).toBe(0);
+    const { durationMs: _given, ...untimed } = tally;
+    expect(
+      connectionEvent("smtp", "tcp", ends, { ...untimed, startedAt: Date.now() - 50 }).durationMs,
+    ).toBeGreaterThanOrEqual(50);
+    // A wall clock stepped back: the event says no time passed rather than less than none.
+    expect(connectionEvent("smtp", "tcp", ends, { ...untimed, startedAt: Date.now() + 60_000 }).durationMs).toBe(0);
   });
 });
 
@@ -91,7 +99,7 @@ describe("socketEndpoints", () => {
         remoteAddress: "::ffff:127.0.0.1",
         remotePort: client.localPort,
       });
-      const event = connectionEvent({ ...facts, ...endpoints, transport: "tcp" });
+      const event = connectionEvent("echo", "tcp", endpoints, tally);
       expect(event.remoteAddress).toBe("127.0.0.1");
       expect(event.remotePort).toBe(client.localPort);
     } finally {

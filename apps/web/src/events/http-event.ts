@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { EVENTS_PATH, connectionEvent, socketEndpoints, type ConnectionEvent, type Outcome } from "@porthost/events";
+import { EVENTS_PATH, connectionEvent, type ConnectionEvent, type Outcome } from "@porthost/events";
 
 /** One answered HTTP request. */
 export interface ServedRequest {
@@ -26,10 +26,8 @@ function outcomeOf(status: number): Outcome {
 export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
   if (served.url.startsWith(EVENTS_PATH)) return undefined;
   const { socket, status, durationMs } = served;
-  return connectionEvent({
-    service: "http",
-    transport: "tcp",
-    ...socketEndpoints(socket),
+  // The socket is open while its request is answered: its ends are read straight from it.
+  return connectionEvent("http", "tcp", socket, {
     startedAt: Date.now() - durationMs,
     durationMs,
     bytesIn: served.bytesIn,
