@@ -29,7 +29,12 @@ export function limitPipelining(app: FastifyInstance, logger: Logger): void {
       return;
     }
     waiting.set(socket, count + 1);
-    reply.raw.once("finish", () => waiting.set(socket, (waiting.get(socket) ?? 1) - 1));
+    done();
+  });
+  // An answer written (or failed): one fewer waiting. A hook fastify runs anyway, not a listener per request.
+  app.addHook("onResponse", (request, _reply, done) => {
+    const socket = request.raw.socket;
+    waiting.set(socket, (waiting.get(socket) ?? 1) - 1);
     done();
   });
 }
