@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -67,6 +68,8 @@ await need("wrk");
 await need("nginx", "nginx-light");
 const body = await readFile(path.join(SITE, PAGE));
 const dir = await mkdtemp(path.join(tmpdir(), "porthost-bench-http-"));
+// Removed however the run ends, a failure included.
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 let dataDirs = 0;
 const porthost = () => startPorthostAsUsersDo(path.join(dir, `data-${++dataDirs}`), PAGE);
 const loadAtStart = loadavg();
@@ -119,7 +122,6 @@ async function flood(server: RunningServer) {
 }
 const memory = await flood(await porthost());
 const bareMemory = await flood(await startBareNode(path.join(SITE, PAGE), headers));
-await rm(dir, { recursive: true, force: true });
 
 const [nginx, bare, ours] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
 const ratio = (rps: number, of: number): string => `${(rps / of).toFixed(2)}x`;
