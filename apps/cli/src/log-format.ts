@@ -42,16 +42,20 @@ export function formatLogLine(line: string): string {
     return line;
   }
   if (typeof entry !== "object" || entry === null) return line;
-  const time = typeof entry.time === "string" ? entry.time.slice(11, 19) : "";
+  // Built as one string, field by field: the supervisor formats every request line of a busy host.
+  let out = typeof entry.time === "string" ? entry.time.slice(11, 19) : "";
+  const add = (part: string): void => {
+    if (part !== "") out = out === "" ? part : `${out}  ${part}`;
+  };
+  add(String(entry.service ?? "").padEnd(5));
   const level = typeof entry.level === "number" ? (LEVELS[entry.level] ?? "") : "";
-  const service = String(entry.service ?? "").padEnd(5);
-  const parts = [time, service];
-  if (level !== "info") parts.push(level);
-  if (entry.remote !== undefined) parts.push(`${hostPort(entry.remote, entry.remotePort)} -> :${String(entry.port)}`);
-  else if (entry.port !== undefined) parts.push(`:${String(entry.port)}`);
-  parts.push(String(entry.msg ?? ""));
-  for (const [k, v] of Object.entries(entry)) {
-    if (!SHOWN_ELSEWHERE.has(k) && v !== undefined) parts.push(`${k}=${value(v)}`);
+  if (level !== "info") add(level);
+  if (entry.remote !== undefined) add(`${hostPort(entry.remote, entry.remotePort)} -> :${String(entry.port)}`);
+  else if (entry.port !== undefined) add(`:${String(entry.port)}`);
+  add(String(entry.msg ?? ""));
+  for (const key in entry) {
+    const v = entry[key];
+    if (v !== undefined && !SHOWN_ELSEWHERE.has(key)) add(`${key}=${value(v)}`);
   }
-  return parts.filter((p) => p !== "").join("  ");
+  return out;
 }

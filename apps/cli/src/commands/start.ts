@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   environmentWith,
@@ -15,6 +14,7 @@ import {
 } from "@porthost/ports";
 import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
 import { clientSettings } from "../client-settings.js";
+import { asIs, forwardLines } from "../line-forwarder.js";
 import { formatLogLine } from "../log-format.js";
 import { renderTable } from "../table.js";
 import { tryIt } from "../try-it.js";
@@ -49,9 +49,7 @@ function startApp(app: AppName, jsonLogs: boolean, env: Record<string, string | 
     child,
     exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
   };
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    process.stdout.write(`${jsonLogs ? line : formatLogLine(line)}\n`);
-  });
+  forwardLines(child.stdout!, process.stdout, jsonLogs ? asIs : formatLogLine);
   child.on("message", (message) => {
     if (isAppMessage(message) && !proc.outcome) proc.outcome = message;
   });
