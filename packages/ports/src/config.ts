@@ -3,6 +3,7 @@ import path from "node:path";
 import { envValue, readChoice, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 import { readHttpSettings, type HttpSettings } from "./http-settings.js";
+import { readConnectionSettings, type ConnectionSettings } from "./connection-settings.js";
 import { readMailSettings, readSmtpSettings, type MailSettings, type SmtpSettings } from "./mail-settings.js";
 import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./services.js";
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
@@ -37,6 +38,8 @@ export interface PorthostConfig {
   readonly logLevel: LogLevel;
   readonly services: Readonly<Record<ServiceName, ResolvedService>>;
   readonly http: HttpSettings;
+  /** Limits every TCP service shares: connections per client address. */
+  readonly connections: ConnectionSettings;
   readonly echo: EchoSettings;
   readonly discard: DiscardSettings;
   readonly events: EventsSettings;
@@ -182,6 +185,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     Object.fromEntries(resolved.map((s) => [s.name, s])) as Record<ServiceName, ResolvedService>,
   );
   const http = readHttpSettings(env);
+  const connections = readConnectionSettings(env);
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
   const events = readEventsSettings(env, cwd);
@@ -195,6 +199,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     services,
     http,
+    connections,
     echo,
     discard,
     events,

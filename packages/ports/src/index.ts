@@ -7,6 +7,7 @@ export * from "./known-ports.js";
 export * from "./whois.js";
 export * from "./env-values.js";
 export * from "./http-settings.js";
+export * from "./connection-settings.js";
 export * from "./echo-settings.js";
 export * from "./events-settings.js";
 export * from "./mail-settings.js";

@@ -119,7 +119,22 @@ describe("HTTP limits", () => {
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1024,
+      maxStreams: 100,
+      streamHeartbeatMs: 15_000,
+      streamIdleMs: 300_000,
+      streamLifetimeMs: 1_800_000,
+      allowedHosts: [],
     });
+    expect(readConfig({}, "/").connections).toEqual({ maxPerAddress: 128 });
+  });
+
+  it("read the allowed host names as a lower-case list", () => {
+    const env = { PORTHOST_HTTP_ALLOWED_HOSTS: " Porthost.LAN, .example.test ,,*" };
+    expect(readConfig(env, "/").http.allowedHosts).toEqual(["porthost.lan", ".example.test", "*"]);
+  });
+
+  it("read the per-address connection cap", () => {
+    expect(readConfig({ PORTHOST_MAX_CONNECTIONS_PER_ADDRESS: "3" }, "/").connections.maxPerAddress).toBe(3);
   });
 
   it("read their variables", () => {
@@ -133,6 +148,11 @@ describe("HTTP limits", () => {
     ["PORTHOST_HTTP_HEADERS_TIMEOUT_MS", "5"],
     ["PORTHOST_HTTP_MAX_CONNECTIONS", "0"],
     ["PORTHOST_HTTP_MAX_HEADER_BYTES", "-1"],
+    ["PORTHOST_HTTP_MAX_STREAMS", "0"],
+    ["PORTHOST_HTTP_STREAM_LIFETIME_MS", "soon"],
+    ["PORTHOST_HTTP_ALLOWED_HOSTS", "evil.example:8080"],
+    ["PORTHOST_HTTP_ALLOWED_HOSTS", "http://evil.example"],
+    ["PORTHOST_MAX_CONNECTIONS_PER_ADDRESS", "0"],
   ])("%s=%s is refused with one line naming it", (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.code).toBe("PORTHOST_ERR_BAD_VALUE");
