@@ -120,6 +120,15 @@ export class Maildrop {
   }
 
   /**
+   * How many messages the maildrop holds now, on disk: after this session's deletions and
+   * whatever other programs (the web, the CLI, SMTP) did since login.
+   */
+  async remaining(): Promise<number> {
+    if (this.recipient === undefined) return this.store.count();
+    return (await this.store.all({ recipient: this.recipient })).length;
+  }
+
+  /**
    * The UPDATE state: removes what was marked. A message already gone counts as removed. In
    * one maildrop per recipient, a message with other recipients leaves this maildrop only.
    */

@@ -158,6 +158,8 @@ export class Pop3Session {
     this.running = true;
     try {
       for (let input = this.queue.shift(); input && !this.closing && !this.ended; input = this.queue.shift()) {
+        await this.drained();
+        if (this.closing || this.ended) break;
         if (this.stream.isPaused() && this.queue.length <= MAX_QUEUED_COMMANDS / 2) this.stream.resume();
         await this.handle(input);
         if (this.stopping && !this.closing) this.end(pop3Replies.shuttingDown().line, "shutdown");
@@ -368,10 +370,11 @@ export class Pop3Session {
     this.state = "update";
     const { removed, failed } = await maildrop.removeMarked();
     this.tally.deleted = removed;
-    const left = maildrop.highest - removed;
+    const left = await maildrop.remaining().catch(() => undefined);
     await this.releaseLock();
     if (failed > 0) return this.end(pop3Replies.updateFailed(failed).line);
-    this.end(`+OK porthost POP3 signing off (${plural(removed, "message")} deleted, ${left} left)`);
+    const leftText = left === undefined ? "" : `, ${left} left`;
+    this.end(`+OK porthost POP3 signing off (${plural(removed, "message")} deleted${leftText})`);
   }
 
   /**
@@ -404,23 +407,38 @@ export class Pop3Session {
     return true;
   }
 
+  /**
+   * Before each command: while the client has not read the replies already sent (the socket's
+   * buffer is full), its input is paused and no command runs, so a client that pipelines and
+   * never reads holds one buffer of replies, not everything it asked for.
+   */
+  private async drained(): Promise<void> {
+    if (!this.stream.writableNeedDrain) return;
+    this.stream.pause();
+    await this.drain();
+  }
+
   /** Writes pieces, waiting for the client to read whenever the socket's buffer is full. */
   private async write(pieces: readonly Buffer[]): Promise<void> {
     for (const piece of pieces) {
       if (this.ended) return;
-      if (!this.stream.write(piece)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            this.stream.off("drain", done);
-            this.stream.off("close", done);
-            resolve();
-          };
-          this.stream.on("drain", done);
-          this.stream.on("close", done);
-        });
-        this.idle.refresh();
-      }
+      if (!this.stream.write(piece)) await this.drain();
     }
+  }
+
+  /** Resolves once the socket's buffer has room again, or the socket has closed. */
+  private async drain(): Promise<void> {
+    const stream = this.stream;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+    });
+    this.idle.refresh();
   }
 
   private send(line: string): void {

@@ -211,6 +211,19 @@ describe("UPDATE state", () => {
     expect(await pop3.store.summary(ids[0]!)).toBeUndefined();
   });
 
+  it("QUIT counts what the Maildir holds after its deletions, not its snapshot: mail deleted elsewhere is not left", async () => {
+    const pop3 = await start();
+    const ids: string[] = [];
+    for (const subject of ["a", "b", "c", "d"]) ids.push(await pop3.deliver(crlfMessage(subject)));
+    const client = await pop3.connect();
+    expect(await client.login()).toMatch(/has 4 messages/);
+    await client.command("DELE 1");
+    // The web (another MailStore, another process in porthost) deletes a message the session still lists.
+    expect(await pop3.store.delete(ids[3]!)).toBe(true);
+    expect(await client.quit()).toBe("+OK porthost POP3 signing off (1 message deleted, 2 left)");
+    expect(await readdir(path.join(pop3.maildir, "new"))).toHaveLength(2);
+  });
+
   it("a dropped connection deletes nothing and frees the maildrop", async () => {
     const pop3 = await start();
     await pop3.deliver(crlfMessage("keep me"));
