@@ -3,7 +3,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { EventSink } from "@porthost/events";
 import { connectionFields, silentLogger, type Logger } from "@porthost/log";
-import { MailStore } from "@porthost/mailstore";
+import { MailStore, prepareMaildropLocks } from "@porthost/mailstore";
 import { POP3_DEFAULTS, type Pop3Settings, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { reportConnection, sessionDetail, sessionOutcome } from "./connection-events.js";
@@ -91,6 +91,10 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     sessionCount: () => sessions.size,
     async listen() {
       store = await MailStore.open(options.maildir);
+      // Now, while the disk has room: on a full disk logins then still take a lock.
+      await prepareMaildropLocks(store.root).catch((error: unknown) =>
+        logger.warn({ err: error }, "pop3 could not make spare maildrop locks: logins need free space"),
+      );
       services = {
         store,
         sizes: new WireSizes(store),

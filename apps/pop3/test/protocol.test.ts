@@ -2,6 +2,7 @@ import { readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
+import { LOCK_DIR, LOCK_SUFFIX } from "@porthost/mailstore";
 import { apopDigest, pop3Replies } from "../src/index.js";
 import { crlfMessage, startPop3, unstuff, type RunningPop3 } from "./pop3-client.js";
 
@@ -14,6 +15,11 @@ afterEach(async () => {
 async function start(options: Parameters<typeof startPop3>[0] = {}): Promise<RunningPop3> {
   running = await startPop3(options);
   return running;
+}
+
+/** The maildrop locks held now (the lock directory also keeps spare locks). */
+async function lockNames(maildir: string): Promise<string[]> {
+  return (await readdir(path.join(maildir, LOCK_DIR))).filter((name) => name.endsWith(LOCK_SUFFIX));
 }
 
 const TRANSACTION_COMMANDS = ["STAT", "LIST", "RETR 1", "DELE 1", "NOOP", "RSET", "TOP 1 0", "UIDL"];
@@ -256,9 +262,9 @@ describe("the maildrop lock", () => {
     const pop3 = await start();
     const client = await pop3.connect();
     await client.login();
-    expect(await readdir(path.join(pop3.maildir, "porthost-locks"))).toHaveLength(1);
+    expect(await lockNames(pop3.maildir)).toHaveLength(1);
     await client.quit();
-    await expect.poll(() => readdir(path.join(pop3.maildir, "porthost-locks"))).toEqual([]);
+    await expect.poll(() => lockNames(pop3.maildir)).toEqual([]);
   });
 });
 
@@ -495,7 +501,7 @@ describe("pipelining, events and shutdown", () => {
     await closing;
     await client.closedPromise;
     expect(await readdir(path.join(pop3.maildir, "new"))).toHaveLength(1);
-    expect(await readdir(path.join(pop3.maildir, "porthost-locks"))).toEqual([]);
+    expect(await lockNames(pop3.maildir)).toEqual([]);
   });
 
   it("streams a large message to a client that reads slowly, every byte in order", async () => {

@@ -9,4 +9,13 @@ export { summarizeHeaders, splitAddresses } from "./header-summary.js";
 export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
 export { SUMMARY_FILE } from "./summary-file.js";
-export { lockMaildrop, LOCK_DIR, LOCK_REFRESH_MS, LOCK_STALE_MS, type MaildropLock } from "./maildrop-lock.js";
+export {
+  lockMaildrop,
+  prepareMaildropLocks,
+  LOCK_DIR,
+  LOCK_SUFFIX,
+  SPARE_LOCKS,
+  LOCK_REFRESH_MS,
+  LOCK_STALE_MS,
+  type MaildropLock,
+} from "./maildrop-lock.js";

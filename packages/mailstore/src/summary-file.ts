@@ -1,4 +1,4 @@
-import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -93,7 +93,8 @@ export class SummaryFile<T extends { readonly id: string }> {
       await writeFile(temporary, text, { mode: 0o600 });
       await rename(temporary, this.file);
     } catch {
-      // A cache that stays long is only slower to read.
+      // A cache that stays long is only slower to read; a half-written copy (full disk) must not take room.
+      await unlink(temporary).catch(() => undefined);
     }
   }
 }

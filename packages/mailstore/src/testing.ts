@@ -1,4 +1,11 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, open, rmdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import type { Envelope } from "./message-schemas.js";
+
+const execFileAsync = promisify(execFile);
 
 /**
  * An SMTP envelope for tests and benchmarks (`@porthost/mailstore/testing`): ann to bob over
@@ -16,5 +23,56 @@ export function testEnvelope(change: Partial<Envelope> = {}): Envelope {
     smtputf8: false,
     body: null,
     ...change,
+  };
+}
+
+export interface SmallDisk {
+  /** Where the file system is mounted: an empty folder of its own. */
+  readonly dir: string;
+  /** Takes every free block, then every free inode: nothing more can be written or created. */
+  fill(): Promise<void>;
+  /** Unmounts it and removes the folder. */
+  unmount(): Promise<void>;
+}
+
+const FILL_CHUNK = Buffer.alloc(64 * 1024); // 64 KiB
+const isFull = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === "ENOSPC";
+
+/**
+ * A tmpfs of `bytes` with `inodes` inodes on a fresh folder, to test a full disk for real
+ * (`@porthost/mailstore/testing`); undefined when mounting is not allowed (not root).
+ */
+export async function mountSmallDisk(bytes: number, inodes: number): Promise<SmallDisk | undefined> {
+  const dir = await mkdtemp(path.join(tmpdir(), "porthost-small-disk-"));
+  try {
+    await execFileAsync("mount", ["-t", "tmpfs", "-o", `size=${bytes},nr_inodes=${inodes},mode=0700`, "tmpfs", dir]);
+  } catch {
+    await rmdir(dir);
+    return undefined;
+  }
+  return {
+    dir,
+    async fill() {
+      const handle = await open(path.join(dir, "filler"), "a");
+      try {
+        for (;;) await handle.write(FILL_CHUNK);
+      } catch (error) {
+        if (!isFull(error)) throw error;
+      } finally {
+        await handle.close();
+      }
+      for (let n = 0; ; n++) {
+        try {
+          await (await open(path.join(dir, `filler-${n}`), "wx")).close();
+        } catch (error) {
+          if (isFull(error)) return;
+          throw error;
+        }
+      }
+    },
+    async unmount() {
+      await execFileAsync("umount", [dir]);
+      await rmdir(dir);
+    },
   };
 }

@@ -7,7 +7,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir, waitForOutput } from "@porthost/testkit";
-import { LOCK_DIR, LOCK_STALE_MS, lockMaildrop, type MaildropLock } from "../src/index.js";
+import {
+  LOCK_DIR,
+  LOCK_STALE_MS,
+  LOCK_SUFFIX,
+  lockMaildrop,
+  prepareMaildropLocks,
+  SPARE_LOCKS,
+  type MaildropLock,
+} from "../src/index.js";
 
 const LOCK_MODULE = fileURLToPath(new URL("../src/maildrop-lock.ts", import.meta.url));
 
@@ -34,9 +42,9 @@ async function lock(maildrop: string): Promise<MaildropLock | undefined> {
 /** The shared maildrop's lock file, written as another holder would write it. */
 async function plantLock(owner: Record<string, unknown>): Promise<string> {
   const name = `${createHash("sha256").update("shared").digest("hex").slice(0, 32)}.lock`;
-  const file = path.join(root, LOCK_DIR, name);
+  const file = path.join(root, LOCK_DIR, name, "owner");
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ maildrop: "shared", since: new Date().toISOString(), ...owner }));
+  await writeFile(file, JSON.stringify({ since: new Date().toISOString(), ...owner }));
   return file;
 }
 
@@ -60,8 +68,8 @@ describe("lockMaildrop", () => {
 
   it("names lock files by digest, so no maildrop name reaches outside the lock directory", async () => {
     expect(await lock("../../etc/passwd")).toBeDefined();
-    const [name] = await readdir(path.join(root, LOCK_DIR));
-    expect(name).toMatch(/^[0-9a-f]{32}\.lock$/);
+    const names = (await readdir(path.join(root, LOCK_DIR))).filter((name) => name.endsWith(LOCK_SUFFIX));
+    expect(names).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.lock$/)]);
   });
 
   it("refuses while another process on this host holds it, and takes it over once that process is gone", async () => {
@@ -97,11 +105,27 @@ describe("lockMaildrop", () => {
     expect(await lock("shared")).toBeDefined();
   });
 
-  it("keeps a lock whose process runs here, and takes over a half-written one", async () => {
+  it("keeps a lock whose process runs here, and one whose owner cannot be read until it is untouched too long", async () => {
     await plantLock({ pid: process.ppid, host: hostname(), instance: "parent" });
     expect(await lock("shared")).toBeUndefined();
     const file = await plantLock({});
-    await writeFile(file, "{");
+    await writeFile(file, "");
+    expect(await lock("shared")).toBeUndefined();
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1_000);
+    await utimes(file, old, old);
     expect(await lock("shared")).toBeDefined();
+  });
+
+  it("takes over a lock file left by an earlier porthost, and needs no room: each lock is a spare renamed", async () => {
+    const dir = path.join(root, LOCK_DIR);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `${createHash("sha256").update("shared").digest("hex").slice(0, 32)}.lock`), "{");
+    await prepareMaildropLocks(root);
+    const spares = (await readdir(dir)).filter((name) => name.endsWith(".token"));
+    expect(spares.length).toBeGreaterThanOrEqual(SPARE_LOCKS);
+    expect(await lock("shared")).toBeDefined();
+    expect((await readdir(dir)).filter((name) => name.endsWith(".token"))).toHaveLength(spares.length - 1);
+    await locks.pop()!.release();
+    expect((await readdir(dir)).filter((name) => name.endsWith(".token"))).toHaveLength(spares.length);
   });
 });
