@@ -27,6 +27,11 @@ export interface EchoOptions {
   readonly events?: EventSink | undefined;
   /** This host's broadcast addresses; tests pass their own. */
   readonly readBroadcasts?: () => Set<string>;
+  /**
+   * The ports of porthost's table (every service's); with echo's and discard's own bound ports,
+   * a datagram from one of them on a local address is never answered.
+   */
+  readonly ownPorts?: readonly number[];
 }
 
 export interface EchoService {
@@ -91,10 +96,12 @@ export function buildEcho(options: EchoOptions): EchoService {
     logger,
     events,
   });
+  const ownPorts = new Set((options.ownPorts ?? []).filter((port) => port !== 0));
   const udpEcho = createUdpEcho({
     limits: echo,
     logger,
     events,
+    ownPorts,
     ...(options.readBroadcasts ? { readBroadcasts: options.readBroadcasts } : {}),
   });
   const udpDiscard = createUdpDiscard({ logger, events });
@@ -121,7 +128,12 @@ export function buildEcho(options: EchoOptions): EchoService {
     discardUdp,
     async listen() {
       try {
-        return await allListening([...pairAttempts(echoTcp, echoUdp), ...pairAttempts(discardTcp, discardUdp)]);
+        const endpoints = await allListening([
+          ...pairAttempts(echoTcp, echoUdp),
+          ...pairAttempts(discardTcp, discardUdp),
+        ]);
+        for (const endpoint of endpoints) ownPorts.add(endpoint.port);
+        return endpoints;
       } catch (error) {
         await Promise.all(all.map((s) => s.close()));
         throw error;

@@ -10,6 +10,7 @@ await runApp("echo", async (config, logger, connectionEvents) => {
     discard: config.discard,
     logger,
     events: connectionEvents(),
+    ownPorts: Object.values(config.services).map((service) => service.port),
   });
   return {
     endpoints: await app.listen(),

@@ -55,15 +55,60 @@ export function unsafeSource(address: string, port: number, broadcasts: Readonly
   return undefined;
 }
 
-/** unsafeSource with this host's broadcast addresses, read again every INTERFACES_REFRESH_MS. */
-export function createReflectorGuard(readBroadcasts: () => Set<string> = interfaceBroadcasts) {
+/** Every address of this host's interfaces, loopback included, as datagram senders are written. */
+export function interfaceAddresses(
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+): Set<string> {
+  const addresses = new Set<string>(["::1"]);
+  for (const infos of Object.values(interfaces)) {
+    for (const info of infos ?? []) addresses.add(normalizeAddress(info.address).toLowerCase());
+  }
+  return addresses;
+}
+
+/**
+ * Why a reply would go to one of porthost's own endpoints (a port of its table on an address
+ * of this host, all of 127/8 included), or undefined. A datagram forged "from" echo's own
+ * port would otherwise make echo answer itself until the rate limit stopped it.
+ */
+export function ownEndpoint(
+  address: string,
+  port: number,
+  ownPorts: ReadonlySet<number>,
+  localAddresses: ReadonlySet<string>,
+): string | undefined {
+  if (!ownPorts.has(port)) return undefined;
+  const host = normalizeAddress(address).toLowerCase();
+  const scopeless = host.replace(/%.*$/, "");
+  const local = (isIPv4(host) && host.startsWith("127.")) || localAddresses.has(scopeless);
+  return local ? `source ${host} port ${port} is one of porthost's own endpoints` : undefined;
+}
+
+export interface ReflectorGuardOptions {
+  /** This host's broadcast addresses; tests pass their own. */
+  readonly readBroadcasts?: () => Set<string>;
+  /** This host's addresses; tests pass their own. */
+  readonly readLocalAddresses?: () => Set<string>;
+  /** The ports of porthost's table and the ones bound: a local sender on one of them gets no reply. */
+  readonly ownPorts?: ReadonlySet<number>;
+}
+
+/**
+ * unsafeSource and ownEndpoint with this host's broadcast and own addresses, read again every
+ * INTERFACES_REFRESH_MS.
+ */
+export function createReflectorGuard(options: ReflectorGuardOptions = {}) {
+  const { readBroadcasts = interfaceBroadcasts, readLocalAddresses = interfaceAddresses } = options;
+  const ownPorts = options.ownPorts ?? new Set<number>();
   let broadcasts = readBroadcasts();
+  let localAddresses = readLocalAddresses();
   let readAt = performance.now();
   return (address: string, port: number): string | undefined => {
     if (performance.now() - readAt > INTERFACES_REFRESH_MS) {
       broadcasts = readBroadcasts();
+      localAddresses = readLocalAddresses();
       readAt = performance.now();
     }
-    return unsafeSource(address, port, broadcasts);
+    return unsafeSource(address, port, broadcasts) ?? ownEndpoint(address, port, ownPorts, localAddresses);
   };
 }

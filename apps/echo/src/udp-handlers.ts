@@ -22,6 +22,8 @@ export interface UdpEchoOptions {
   readonly events?: EventSink | undefined;
   /** This host's broadcast addresses; tests pass their own. */
   readonly readBroadcasts?: () => Set<string>;
+  /** porthost's own ports (see ReflectorGuardOptions); read at each datagram, so ports bound later count. */
+  readonly ownPorts?: ReadonlySet<number>;
 }
 
 export interface UdpEchoStats {
@@ -32,12 +34,15 @@ export interface UdpEchoStats {
 
 /**
  * RFC 862 over UDP: one datagram back to its sender for each datagram in, unless the reply
- * would be unsafe (a privileged, broadcast or multicast source), too big, or over the
+ * would be unsafe (a privileged, broadcast or multicast source, or porthost's own endpoint), too big, or over the
  * source's rate: then nothing goes back, so porthost cannot be used as a reflector.
  */
 export function createUdpEcho(options: UdpEchoOptions): { onDatagram: DatagramHandler; stats(): UdpEchoStats } {
   const { limits, logger, events } = options;
-  const guard = createReflectorGuard(options.readBroadcasts);
+  const guard = createReflectorGuard({
+    ...(options.readBroadcasts ? { readBroadcasts: options.readBroadcasts } : {}),
+    ...(options.ownPorts ? { ownPorts: options.ownPorts } : {}),
+  });
   const allow = createRateLimiter({ perSecond: limits.udpRepliesPerSecond, burst: limits.udpBurst });
   let replied = 0;
   let limited = 0;

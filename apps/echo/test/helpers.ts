@@ -34,6 +34,7 @@ export async function startEcho(
     echo?: Partial<EchoSettings>;
     discard?: Partial<DiscardSettings>;
     readBroadcasts?: () => Set<string>;
+    ownPorts?: readonly number[];
     logger?: Logger;
   } = {},
 ): Promise<Started> {
@@ -48,6 +49,7 @@ export async function startEcho(
     events: sink,
     ...(overrides.readBroadcasts ? { readBroadcasts: overrides.readBroadcasts } : {}),
     ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.ownPorts ? { ownPorts: overrides.ownPorts } : {}),
   });
   const [echoTcp, echoUdp, discardTcp, discardUdp] = await app.listen();
   later(() => app.close());

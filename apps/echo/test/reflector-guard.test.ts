@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { interfaceBroadcasts, unsafeSource } from "../src/index.js";
+import { interfaceAddresses, interfaceBroadcasts, ownEndpoint, unsafeSource } from "../src/index.js";
 
 const broadcasts = new Set(["255.255.255.255", "192.168.1.255"]);
 
@@ -44,5 +44,44 @@ describe("interfaceBroadcasts", () => {
       tun0: [{ ...info, address: "10.9.9.9", netmask: "255.255.255.255", family: "IPv4" }],
     });
     expect([...found].sort()).toEqual(["10.1.3.255", "127.255.255.255", "255.255.255.255"]);
+  });
+});
+
+describe("ownEndpoint", () => {
+  const ownPorts = new Set([8007, 8009, 8025]);
+  const local = new Set(["::1", "10.1.2.3", "fe80::1"]);
+
+  it.each([
+    ["127.0.0.1", 8007],
+    ["127.0.0.2", 8009],
+    ["::ffff:127.0.0.1", 8025],
+    ["::1", 8007],
+    ["10.1.2.3", 8007],
+    ["::ffff:10.1.2.3", 8009],
+    ["fe80::1%eth0", 8007],
+  ])("refuses %s port %i: a local address on a port of the table", (address, port) => {
+    expect(ownEndpoint(address, port, ownPorts, local)).toContain("porthost's own endpoints");
+  });
+
+  it.each([
+    ["127.0.0.1", 40000],
+    ["10.1.2.4", 8007],
+    ["192.0.2.1", 8009],
+    ["2001:db8::1", 8025],
+  ])("lets %s port %i get a reply", (address, port) => {
+    expect(ownEndpoint(address, port, ownPorts, local)).toBeUndefined();
+  });
+});
+
+describe("interfaceAddresses", () => {
+  it("lists every interface address, IPv4-mapped ones as plain IPv4, and ::1", () => {
+    const info = { internal: false, mac: "00:00:00:00:00:00", cidr: null };
+    const found = interfaceAddresses({
+      eth0: [
+        { ...info, address: "10.1.2.3", netmask: "255.255.252.0", family: "IPv4" },
+        { ...info, address: "FE80::1", netmask: "ffff:ffff:ffff:ffff::", family: "IPv6", scopeid: 2 },
+      ],
+    });
+    expect([...found].sort()).toEqual(["10.1.2.3", "::1", "fe80::1"]);
   });
 });

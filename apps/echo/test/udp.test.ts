@@ -101,6 +101,23 @@ describe("echo over UDP", () => {
     });
   });
 
+  it("never answers a datagram from one of porthost's own endpoints, and keeps the sender's bucket full", async () => {
+    const own = await udpClient();
+    const { echoUdp, events } = await startEcho({ ownPorts: [own.port], echo: { udpBurst: 1 } });
+    await own.send("as if from another porthost service", echoUdp.port);
+    await own.send("again", echoUdp.port);
+    await until(() => events.length === 2, "both datagrams handled");
+    expect(events[0]).toMatchObject({
+      outcome: "limited",
+      detail: `source 127.0.0.1 port ${own.port} is one of porthost's own endpoints`,
+    });
+    // Refused before the rate limiter: 127.0.0.1's one-reply burst is still there for a real client.
+    const client = await udpClient();
+    await client.send("a real client", echoUdp.port);
+    await until(() => client.received.length === 1, "the real client's reply");
+    expect(own.received).toHaveLength(0);
+  });
+
   it("never answers a broadcast source address", async () => {
     // Pretend loopback is a broadcast address to exercise the rule through real sockets.
     const { echoUdp, events } = await startEcho({ readBroadcasts: () => new Set(["127.0.0.1"]) });
