@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
 import { MailStore, maildirRoot } from "@porthost/mailstore";
 import { silentLogger, type Logger } from "@porthost/log";
-import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { capConnectionsPerAddress, listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { registerClientRoutes } from "./api/client-routes.js";
 import { registerDocs } from "./api/docs.js";
 import { registerMailRoutes } from "./api/mail-routes.js";
@@ -14,8 +14,9 @@ import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
 import type { WebApp } from "./api/web-app.js";
+import { checkHost } from "./host-check.js";
 import { limitPipelining } from "./pipelining-limit.js";
-import { webErrors } from "./web-errors.js";
+import { webErrors, type WebError } from "./web-errors.js";
 import { EventHub } from "./events/event-hub.js";
 import { registerEventRoutes } from "./events/events-routes.js";
 import { requestRecorder } from "./events/request-recorder.js";
@@ -23,6 +24,18 @@ import { registerStaticFiles } from "./static/static-files.js";
 
 /** The built site: the switchboard page (ui/, by vite) with public/'s files beside it. */
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../dist/site", import.meta.url));
+
+/** A whole HTTP answer written on a connection refused before node's parser sees it. */
+function rawAnswer(error: WebError, headers: Readonly<Record<string, string>>): string {
+  const body = JSON.stringify(error);
+  const head = Object.entries({
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+    ...headers,
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${error.statusCode} ${error.error}\r\n${head.join("")}\r\n${body}`;
+}
 
 function missingSite(dir: string, isDefault: boolean): string {
   return isDefault
@@ -81,6 +94,18 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Past this many open connections node closes a new one on accept.
   app.server.maxConnections = limits.maxConnections;
+  // One address's share of them: the rest stay for everyone else (slowloris, held event streams).
+  capConnectionsPerAddress(app.server, {
+    service: "http",
+    maxPerAddress: options.config.connections.maxPerAddress,
+    reply: (max) => rawAnswer(webErrors.tooManyFromAddress(max), { "retry-after": "10" }),
+    logger,
+    events: { send: (event) => hub.publish(event) },
+  });
+  // Only JSON bodies: a form or text/plain post (what a page on another site may send without
+  // asking, CSRF) is answered 415 by fastify before any route runs.
+  app.removeContentTypeParser("text/plain");
+  checkHost(app, options.config);
 
   limitPipelining(app, logger);
   // A callback hook, not an async one: it runs on every routed request and needs no promise.
@@ -102,7 +127,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   registerPortsRoute(app, options.config);
   registerWhoamiRoute(app);
   registerWhoisRoute(app, options.config);
-  registerEventRoutes(app, hub, options.config.events.token);
+  registerEventRoutes(app, hub, options.config.events.token, limits);
   registerClientRoutes(app, options.config);
   // The web service reads the Maildir the SMTP service writes (a shared volume in compose).
   const store = await MailStore.open(maildirRoot(options.config.dataDir), {

@@ -68,6 +68,42 @@ export const webErrors = {
     error: "Bad Gateway",
     message: `The ${service} service at ${where} did not answer (${why}): is it running? (PORTHOST_${service.toUpperCase()}_ADDR)`,
   }),
+  upstreamNotListening: (service: string, where: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_DOWN",
+    error: "Bad Gateway",
+    message: `Nothing listens at ${where} (connection refused): is the ${service} service running? (PORTHOST_${service.toUpperCase()}_ADDR)`,
+  }),
+  upstreamNotSpeaking: (service: string, where: string, what: string): WebError => ({
+    statusCode: 502,
+    code: "PORTHOST_WEB_UPSTREAM_NOT_SMTP",
+    error: "Bad Gateway",
+    message: `Something at ${where} took the connection but ${what}: it is not an SMTP server (check PORTHOST_${service.toUpperCase()}_ADDR)`,
+  }),
+  notAMailAddress: (address: string, why: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_NOT_A_MAIL_ADDRESS",
+    error: "Bad Request",
+    message: `${JSON.stringify(address)} is not a mail address that can be sent to: ${why}`,
+  }),
+  hostNotAllowed: (host: string): WebError => ({
+    statusCode: 421,
+    code: "PORTHOST_WEB_HOST_NOT_ALLOWED",
+    error: "Misdirected Request",
+    message: `Host ${JSON.stringify(host)} is not a name porthost serves (a defence against DNS rebinding): use localhost or an IP address, or add the name to PORTHOST_HTTP_ALLOWED_HOSTS`,
+  }),
+  tooManyStreams: (max: number): WebError => ({
+    statusCode: 503,
+    code: "PORTHOST_WEB_TOO_MANY_STREAMS",
+    error: "Service Unavailable",
+    message: `${max} event streams are open already (PORTHOST_HTTP_MAX_STREAMS): try again later, or read GET /api/events?since=`,
+  }),
+  tooManyFromAddress: (max: number): WebError => ({
+    statusCode: 503,
+    code: "PORTHOST_WEB_TOO_MANY_CONNECTIONS",
+    error: "Service Unavailable",
+    message: `Your address has ${max} connections open to this service already (PORTHOST_MAX_CONNECTIONS_PER_ADDRESS): close some and try again`,
+  }),
   upstreamRefused: (service: string, why: string): WebError => ({
     statusCode: 502,
     code: "PORTHOST_WEB_UPSTREAM_REFUSED",

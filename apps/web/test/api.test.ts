@@ -35,7 +35,7 @@ describe("API over a real socket", () => {
     const socket = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => socket.on("connect", resolve));
     const clientPort = socket.localPort!;
-    socket.write(`GET /api/whoami HTTP/1.1\r\nHost: x\r\nX-Probe: yes\r\nConnection: close\r\n\r\n`);
+    socket.write(`GET /api/whoami HTTP/1.1\r\nHost: localhost\r\nX-Probe: yes\r\nConnection: close\r\n\r\n`);
     let reply = "";
     socket.on("data", (d: Buffer) => (reply += d.toString()));
     await new Promise((resolve) => socket.on("close", resolve));
@@ -61,14 +61,14 @@ describe("API over a real socket", () => {
   it("a body over PORTHOST_HTTP_MAX_BODY_BYTES is refused with 413", async () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/anything`, {
       method: "POST",
-      body: "x".repeat(500),
-      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ x: "x".repeat(500) }),
+      headers: { "content-type": "application/json" },
     });
     expect(response.status).toBe(413);
   });
 
   it("a request head over PORTHOST_HTTP_MAX_HEADER_BYTES gets 431", async () => {
-    const reply = await rawRequest(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`);
+    const reply = await rawRequest(port, `GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(4096)}\r\n\r\n`);
     expect(reply).toMatch(/^HTTP\/1\.1 431/);
   });
 });
@@ -78,7 +78,7 @@ describe("slow clients", () => {
     // Its own server: a short PORTHOST_HTTP_HEADERS_TIMEOUT_MS must not cut the other tests' requests.
     const web = await buildWeb({ config: testConfig({ PORTHOST_HTTP_HEADERS_TIMEOUT_MS: "300" }), port: 0 });
     const port = (await web.listen())[0]!.port;
-    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n");
+    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: localhost\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
     await web.close();
   });
@@ -91,7 +91,7 @@ describe("maximum connections", () => {
     const first = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => first.on("connect", resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const reply = await rawRequest(port, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     expect(reply).toBe("");
     first.destroy();
     await web.close();
@@ -242,6 +242,26 @@ describe("GET /api/whois/:query", () => {
   });
 });
 
+describe("POST /api/send to something that is not an SMTP server", () => {
+  it("says 502 and what it greeted with", async () => {
+    const ssh = net.createServer((socket) => socket.end("SSH-2.0-OpenSSH_9.6\r\n"));
+    await new Promise<void>((resolve) => ssh.listen(0, "127.0.0.1", resolve));
+    const sshPort = (ssh.address() as net.AddressInfo).port;
+    const web = await buildWeb({ config: testConfig({ PORTHOST_SMTP_ADDR: `127.0.0.1:${sshPort}` }) });
+    try {
+      const response = await web.app.inject({ method: "POST", url: "/api/send", payload: { to: "a@b.test" } });
+      expect(response.statusCode).toBe(502);
+      expect(response.json()).toMatchObject({
+        code: "PORTHOST_WEB_UPSTREAM_NOT_SMTP",
+        message: expect.stringContaining('greeted with "SSH-2.0-OpenSSH_9.6'),
+      });
+    } finally {
+      await web.close();
+      await new Promise((resolve) => ssh.close(resolve));
+    }
+  });
+});
+
 describe("POST /api/send and /api/echo when the input or the other service is wrong", () => {
   let web: WebService;
   beforeAll(async () => {
@@ -265,12 +285,25 @@ describe("POST /api/send and /api/echo when the input or the other service is wr
     expect(response.body).toContain(word);
   });
 
-  it("send says 502 with the address when SMTP is down", async () => {
+  it("send says 502 and that nothing listens at the address when SMTP is down", async () => {
     const response = await web.app.inject({ method: "POST", url: "/api/send", payload: { to: "a@b.test" } });
     expect(response.statusCode).toBe(502);
     expect(response.json()).toMatchObject({
       code: "PORTHOST_WEB_UPSTREAM_DOWN",
-      message: expect.stringContaining("ECONNREFUSED"),
+      message: expect.stringMatching(/^Nothing listens at 127\.0\.0\.1:\d+ \(connection refused\)/),
+    });
+  });
+
+  it("send says 400 for an address with a port, before any connection", async () => {
+    const response = await web.app.inject({
+      method: "POST",
+      url: "/api/send",
+      payload: { to: "root@127.0.0.1:2222" },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: "PORTHOST_WEB_NOT_A_MAIL_ADDRESS",
+      message: expect.stringContaining("has no port"),
     });
   });
 

@@ -266,7 +266,7 @@ describe("one path for every request", () => {
     const { answers } = await exchange(
       port,
       rawRequest("/index.html") +
-        "POST /index.html HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi" +
+        "POST /index.html HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" +
         rawRequest("/index.html"),
       ["GET", "POST", "GET"],
     );

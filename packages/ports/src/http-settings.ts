@@ -39,8 +39,8 @@ export const HTTP_DEFAULTS: HttpSettings = Object.freeze({
   maxConnections: 1024,
   maxStreams: 100, // event streams at once: a browser tab holds one
   streamHeartbeatMs: 15_000, // 15 s
-  streamIdleMs: 300_000, // 5 min
-  streamLifetimeMs: 1_800_000, // 30 min
+  streamIdleMs: 600_000, // 10 min
+  streamLifetimeMs: 3_600_000, // 1 h
   allowedHosts: Object.freeze([]),
 });
 

@@ -121,8 +121,8 @@ describe("HTTP limits", () => {
       maxConnections: 1024,
       maxStreams: 100,
       streamHeartbeatMs: 15_000,
-      streamIdleMs: 300_000,
-      streamLifetimeMs: 1_800_000,
+      streamIdleMs: 600_000,
+      streamLifetimeMs: 3_600_000,
       allowedHosts: [],
     });
     expect(readConfig({}, "/").connections).toEqual({ maxPerAddress: 128 });

@@ -1,6 +1,7 @@
 import { sendMail, tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { formatAddress, type PorthostConfig } from "@porthost/ports";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
+import { portInAddress, sendFailure } from "./send-failure.js";
 import {
   DEFAULT_ECHO_TRANSPORT,
   EchoBodySchema,
@@ -36,10 +37,16 @@ export function registerClientRoutes(app: WebApp, config: PorthostConfig): void 
     },
     async (request, reply) => {
       const body = request.body;
+      const to = Array.isArray(body.to) ? body.to : [body.to];
+      const from = body.from ?? SEND_DEFAULTS.from;
+      for (const address of [from, ...to]) {
+        const why = portInAddress(address);
+        if (why !== undefined) return reply.code(400).send(webErrors.notAMailAddress(address, why));
+      }
       try {
         const result = await sendMail(smtp, {
-          from: body.from ?? SEND_DEFAULTS.from,
-          to: Array.isArray(body.to) ? body.to : [body.to],
+          from,
+          to,
           subject: body.subject ?? SEND_DEFAULTS.subject,
           text: body.text ?? SEND_DEFAULTS.text,
           ...(body.html === undefined ? {} : { html: body.html }),
@@ -47,12 +54,8 @@ export function registerClientRoutes(app: WebApp, config: PorthostConfig): void 
         const id = /queued as (\S+)/.exec(result.response)?.[1];
         return { ...result, ...(id ? { id } : {}) };
       } catch (error) {
-        const responseCode = (error as { responseCode?: unknown }).responseCode;
-        if (typeof responseCode === "number")
-          return reply.code(502).send(webErrors.upstreamRefused("smtp", (error as Error).message));
-        return reply
-          .code(502)
-          .send(webErrors.upstreamDown("smtp", formatAddress(smtp), errnoCode(error) ?? (error as Error).message));
+        const failure = sendFailure(error, formatAddress(smtp), to);
+        return reply.code(failure.statusCode).send(failure);
       }
     },
   );

@@ -13,10 +13,21 @@ import {
   type NumberedEvent,
 } from "./event-schemas.js";
 
-/** A comment line every so often keeps proxies and browsers from closing an idle stream. */
-export const SSE_HEARTBEAT_MS = 15_000; // 15 s
 /** Largest ingest body: a full batch of events with long details fits well within it. */
 const MAX_INGEST_BYTES = 256 * 1024; // 256 KiB
+/** Past this much written to a stream and not yet taken by its reader, events are skipped (and counted). */
+export const STREAM_BUFFER_BYTES = 64 * 1024; // 64 KiB
+
+/** The event streams' budget (PORTHOST_HTTP_MAX_STREAMS and PORTHOST_HTTP_STREAM_*). */
+export interface StreamLimits {
+  readonly maxStreams: number;
+  /** A comment line this often keeps proxies from closing a quiet stream and shows a dead peer. */
+  readonly streamHeartbeatMs: number;
+  /** A stream with no event for this long is ended; EventSource reconnects by itself. */
+  readonly streamIdleMs: number;
+  /** A stream is ended after this long; EventSource reconnects by itself with Last-Event-ID. */
+  readonly streamLifetimeMs: number;
+}
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -42,7 +53,7 @@ function sseFrame(event: NumberedEvent): string {
  * GET /api/events?since=: the kept history as JSON. GET /api/events/stream: the same, then live,
  * as server-sent events (resumes from Last-Event-ID).
  */
-export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | undefined): void {
+export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | undefined, limits: StreamLimits): void {
   const streams = new Set<() => void>();
   // Before the server waits for its connections to finish, end the streams that never would.
   app.addHook("preClose", async () => {
@@ -102,10 +113,14 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         summary: "Connection events as they happen (text/event-stream); resumes after Last-Event-ID or ?since=",
         tags: ["events"],
         querystring: EventStreamQuerySchema,
-        response: { 200: EventStreamSchema, 400: WebErrorSchema },
+        response: { 200: EventStreamSchema, 400: WebErrorSchema, 503: WebErrorSchema },
       },
     },
     (request, reply) => {
+      if (streams.size >= limits.maxStreams) {
+        void reply.code(503).header("retry-after", "10").send(webErrors.tooManyStreams(limits.maxStreams));
+        return;
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -114,24 +129,45 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         connection: "keep-alive",
         "x-accel-buffering": "no",
       });
-      res.write("retry: 2000\n\n");
-      for (const event of hub.since(startFrom(request, hub.stats().lastId))) res.write(sseFrame(event));
+      // Bytes handed to the response: less what still waits in it, they are what its reader has taken.
+      let queued = 0;
+      const put = (text: string): void => {
+        queued += Buffer.byteLength(text);
+        res.write(text);
+      };
+      const taken = (): number => queued - res.writableLength;
+      put("retry: 2000\n\n");
+      // A reader that does not keep up loses events (told how many later) rather than growing our memory.
       let skipped = 0;
-      const unsubscribe = hub.subscribe((event) => {
-        // A reader that does not keep up loses events rather than growing our memory.
-        if (res.writableLength > MAX_INGEST_BYTES) {
+      const send = (event: NumberedEvent): void => {
+        if (res.writableLength > STREAM_BUFFER_BYTES) {
           skipped += 1;
           return;
         }
         if (skipped > 0) {
-          res.write(`event: dropped\ndata: ${JSON.stringify({ dropped: skipped })}\n\n`);
+          put(`event: dropped\ndata: ${JSON.stringify({ dropped: skipped })}\n\n`);
           skipped = 0;
         }
-        res.write(sseFrame(event));
+        put(sseFrame(event));
+      };
+      for (const event of hub.since(startFrom(request, hub.stats().lastId))) send(event);
+      const idle = setTimeout(() => end(), limits.streamIdleMs);
+      const unsubscribe = hub.subscribe((event) => {
+        idle.refresh();
+        send(event);
       });
-      const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), SSE_HEARTBEAT_MS);
+      const lifetime = setTimeout(() => end(), limits.streamLifetimeMs);
+      let takenAtBeat = taken();
+      const heartbeat = setInterval(() => {
+        // More than the buffer waited a whole beat and the reader took none of it: it is not reading.
+        if (res.writableLength > STREAM_BUFFER_BYTES && taken() === takenAtBeat) return void res.destroy();
+        takenAtBeat = taken();
+        if (res.writableLength === 0) put(": keep-alive\n\n");
+      }, limits.streamHeartbeatMs);
       const stop = (): void => {
         clearInterval(heartbeat);
+        clearTimeout(idle);
+        clearTimeout(lifetime);
         unsubscribe();
         streams.delete(end);
       };
@@ -140,7 +176,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         res.end();
       };
       streams.add(end);
-      request.raw.on("close", stop);
+      res.on("close", stop);
     },
   );
 }

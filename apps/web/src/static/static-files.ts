@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { redirectWithinSite } from "../redirect.js";
 import { webErrors } from "../web-errors.js";
 import { FileCache, type Resolution, type StaticFile } from "./file-cache.js";
 import { parseRange } from "./http-ranges.js";
@@ -99,7 +100,7 @@ export async function registerStaticFiles(app: FastifyInstance, root: string): P
     resolution: Resolution | undefined,
   ): FastifyReply | Promise<FastifyReply> => {
     if (!resolution) return sendNotFound(reply, cache.root);
-    if (resolution.kind === "redirect") return reply.redirect(resolution.location, 301);
+    if (resolution.kind === "redirect") return redirectWithinSite(reply, resolution.location, 301);
     return send(request, reply, resolution.file);
   };
 
