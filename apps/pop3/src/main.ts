@@ -1,9 +1,10 @@
-import { maildirRoot } from "@porthost/mailstore";
-import { readTlsMaterial } from "@porthost/ports";
-import { runApp } from "@porthost/runner";
+import { maildirDirs, maildirRoot } from "@porthost/mailstore";
+import { checkDataDir, readTlsMaterial } from "@porthost/ports";
+import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
 import { buildPop3 } from "./app.js";
 
 await runApp("pop3", async (config, logger, connectionEvents) => {
+  checkDataDir(config.dataDir, maildirDirs(config.dataDir));
   const { tls, ...settings } = config.pop3;
   const pop3 = buildPop3({
     host: config.host,
@@ -12,6 +13,13 @@ await runApp("pop3", async (config, logger, connectionEvents) => {
     logger,
     settings,
     ...(tls ? { tls: readTlsMaterial(tls) } : {}),
+    events: connectionEvents(),
+  });
+  capConnectionsPerAddress(pop3.server, {
+    service: "pop3",
+    maxPerAddress: config.connections.maxPerAddress,
+    reply: ADDRESS_LIMIT_REPLIES.pop3,
+    logger,
     events: connectionEvents(),
   });
   return {

@@ -1,9 +1,10 @@
-import { maildirRoot } from "@porthost/mailstore";
-import { readTlsMaterial } from "@porthost/ports";
-import { runApp } from "@porthost/runner";
+import { maildirDirs, maildirRoot } from "@porthost/mailstore";
+import { checkDataDir, readTlsMaterial } from "@porthost/ports";
+import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
 import { buildSmtp } from "./app.js";
 
 await runApp("smtp", async (config, logger, connectionEvents) => {
+  checkDataDir(config.dataDir, maildirDirs(config.dataDir));
   const { tls, users, ...limits } = config.smtp;
   const smtp = buildSmtp({
     host: config.host,
@@ -14,6 +15,13 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
     users,
     ...(tls ? { tls: readTlsMaterial(tls) } : {}),
     maxMessages: config.mail.maxMessages,
+    events: connectionEvents(),
+  });
+  capConnectionsPerAddress(smtp.server.server, {
+    service: "smtp",
+    maxPerAddress: config.connections.maxPerAddress,
+    reply: ADDRESS_LIMIT_REPLIES.smtp,
+    logger,
     events: connectionEvents(),
   });
   return {

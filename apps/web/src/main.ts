@@ -1,7 +1,10 @@
+import { maildirDirs } from "@porthost/mailstore";
+import { checkDataDir } from "@porthost/ports";
 import { runApp } from "@porthost/runner";
 import { buildWeb } from "./app.js";
 
 await runApp("web", async (config, logger) => {
+  checkDataDir(config.dataDir, maildirDirs(config.dataDir));
   const web = await buildWeb({ config, logger });
   return { endpoints: await web.listen(), close: () => web.close() };
 });

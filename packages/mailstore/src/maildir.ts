@@ -186,3 +186,9 @@ export async function deliver(root: string, source: Readable, options: DeliverOp
 export function maildirRoot(dataDir: string): string {
   return path.join(dataDir, "Maildir");
 }
+
+/** The folders porthost writes mail into, for the start-up check that they are writable. */
+export function maildirDirs(dataDir: string): string[] {
+  const root = maildirRoot(dataDir);
+  return [root, ...MAILDIR_SUBDIRS.map((sub) => path.join(root, sub))];
+}

@@ -9,6 +9,7 @@ import { SERVICES, type ServiceName, type ServiceSpec, type Transport } from "./
 import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoSettings } from "./echo-settings.js";
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 import { readPop3Settings, type Pop3Settings } from "./pop3-settings.js";
+import { readSupervisorSettings, type SupervisorSettings } from "./supervisor-settings.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 /** Outside a container every service sits at its well-known port + 8000; the image sets 0. */
@@ -49,6 +50,8 @@ export interface PorthostConfig {
   readonly mail: MailSettings;
   /** POP3 mailbox mode, logins, limits and STLS files. */
   readonly pop3: Pop3Settings;
+  /** What `porthost start` does when an app stops on its own (PORTHOST_RESTART). */
+  readonly supervisor: SupervisorSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -192,6 +195,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
   const smtp = readSmtpSettings(env, cwd);
   const mail = readMailSettings(env);
   const pop3 = readPop3Settings(env, cwd);
+  const supervisor = readSupervisorSettings(env);
   return Object.freeze({
     host,
     portOffset,
@@ -206,6 +210,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     smtp,
     mail,
     pop3,
+    supervisor,
   });
 }
 

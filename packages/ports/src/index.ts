@@ -13,3 +13,5 @@ export * from "./events-settings.js";
 export * from "./mail-settings.js";
 export * from "./pop3-settings.js";
 export * from "./port-list.js";
+export * from "./data-dir.js";
+export * from "./supervisor-settings.js";

@@ -47,3 +47,4 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
 }
 export * from "./porthost-process.js";
 export * from "./tls-fixture.js";
+export * from "./read-only-dir.js";
