@@ -1,4 +1,4 @@
-import { runApp } from "@porthost/runner";
+import { capConnectionsPerAddress, runApp } from "@porthost/runner";
 import { buildEcho } from "./app.js";
 
 await runApp("echo", async (config, logger, connectionEvents) => {
@@ -12,6 +12,16 @@ await runApp("echo", async (config, logger, connectionEvents) => {
     events: connectionEvents(),
     ownPorts: Object.values(config.services).map((service) => service.port),
   });
+  for (const { service, server } of [
+    { service: "echo", server: app.echoTcp.server },
+    { service: "discard", server: app.discardTcp.server },
+  ])
+    capConnectionsPerAddress(server, {
+      service,
+      maxPerAddress: config.connections.maxPerAddress,
+      logger,
+      events: connectionEvents(),
+    });
   return {
     endpoints: await app.listen(),
     close: () => app.close(),
