@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
+import { childrenOf, running } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
 
 /** The services whose connections the web service has heard of, polled until `service` is among them. */
@@ -14,33 +14,6 @@ async function heardOf(httpPort: number, service: string): Promise<string[]> {
     const services = [...new Set(body.events.map((e) => e.service))];
     if (services.includes(service) || Date.now() > deadline) return services;
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-/** The processes whose parent is `pid`, read from /proc (their state too: a zombie has exited). */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return Number(stat(Number(name))[3]) === pid;
-      } catch {
-        return false; // gone while we looked
-      }
-    })
-    .map(Number);
-}
-
-/** /proc/<pid>/stat's fields after the command name: [_, _, state, ppid, ...] with state at 2. */
-function stat(pid: number): string[] {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return ["", "", ...text.slice(text.lastIndexOf(")") + 2).split(" ")];
-}
-
-function running(pid: number): boolean {
-  try {
-    return stat(pid)[2] !== "Z";
-  } catch {
-    return false;
   }
 }
 const ORPHAN_EXIT_MS = 10_000; // 10 s: each app's own stop deadline is 5 s

@@ -1,4 +1,5 @@
 export * from "./connection-event.js";
+export * from "./app-restart.js";
 export * from "./event-builder.js";
 export * from "./event-sender.js";
 export { normalizeAddress } from "./remote-address.js";

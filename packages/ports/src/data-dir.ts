@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, openSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { PortConfigError } from "./errors.js";
 
@@ -30,6 +30,21 @@ function reason(code: string, creating: boolean): string {
   }
 }
 
+/**
+ * Why a folder could not be made: node's recursive mkdir can say ENOENT for a read-only parent,
+ * so the first missing folder on the path is made alone, which gives the real error.
+ */
+function mkdirError(dir: string, error: unknown): string {
+  let missing = dir;
+  while (!existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
+  try {
+    mkdirSync(missing, { mode: 0o700 });
+  } catch (again) {
+    return errorCode(again);
+  }
+  return errorCode(error);
+}
+
 function uid(): string {
   return typeof process.getuid === "function" ? ` (uid ${process.getuid()})` : "";
 }
@@ -53,7 +68,7 @@ export function checkDataDir(dataDir: string, dirs: readonly string[] = []): voi
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
-      fail(errorCode(error), true);
+      fail(mkdirError(dir, error), true);
     }
     const probe = path.join(dir, `.porthost-write-check-${randomBytes(6).toString("hex")}`);
     try {

@@ -1,13 +1,15 @@
 import { isPortConfigError, readConfig, settleEventsToken, type AppName, type PorthostConfig } from "@porthost/ports";
-import { createEventSender, type EventSender, type EventSink } from "@porthost/events";
+import { createEventSender, type AppRestart, type EventSender, type EventSink } from "@porthost/events";
 import { createLogger, type Logger } from "@porthost/log";
 import type { ListeningEndpoint } from "./listen.js";
-import type { AppMessage } from "./messages.js";
+import { isSupervisorMessage, type AppMessage } from "./messages.js";
 
 export interface RunningApp {
   readonly endpoints: readonly ListeningEndpoint[];
   /** Stops accepting, finishes or refuses what is in flight, and resolves when all is closed. */
   close(): Promise<void>;
+  /** Told every restart the supervisor has kept, each time the list changes (the web service shows them). */
+  onRestarts?(restarts: readonly AppRestart[]): void;
 }
 
 /**
@@ -116,5 +118,8 @@ export async function runApp(app: AppName, start: StartApp): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   // A supervisor that dies must not leave its apps running, even one gone before this was set up.
   process.on("disconnect", () => stop("supervisor gone"));
+  process.on("message", (message) => {
+    if (isSupervisorMessage(message)) running.onRestarts?.(message.restarts);
+  });
   if (process.send && !process.connected) stop("supervisor gone");
 }

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { maildirDirs } from "@porthost/mailstore";
 import {
+  checkDataDir,
   environmentWith,
   addrVariable,
   EVENTS_TOKEN_VARIABLE,
@@ -12,57 +12,16 @@ import {
   type AppName,
   type PorthostConfig,
 } from "@porthost/ports";
-import { isAppMessage, type AppMessage, type ListeningEndpoint } from "@porthost/runner";
+import type { AppMessage, ListeningEndpoint } from "@porthost/runner";
 import { clientSettings } from "../client-settings.js";
-import { asIs, forwardLines } from "../line-forwarder.js";
-import { formatLogLine } from "../log-format.js";
+import { settled, startApp, type AppProcess } from "../supervisor/app-process.js";
+import { onStopRequest } from "../supervisor/stop-triggers.js";
+import { stopAll, Supervisor } from "../supervisor/supervisor.js";
 import { renderTable } from "../table.js";
 import { tryIt } from "../try-it.js";
 
-/** How long the apps may take to stop after Ctrl-C before they are killed. */
-export const STOP_TIMEOUT_MS = 8_000; // 8 s
-
-interface AppProcess {
-  readonly app: AppName;
-  readonly child: ChildProcess;
-  outcome?: AppMessage;
-  exited: Promise<number | null>;
-}
-
-function appMain(app: AppName): string {
-  return fileURLToPath(import.meta.resolve(`@porthost/${app}/main`));
-}
-
 export function servedApps(): AppName[] {
   return [...new Set(SERVICES.filter((s) => s.implemented).map((s) => s.app))];
-}
-
-function startApp(app: AppName, jsonLogs: boolean, env: Record<string, string | undefined>): AppProcess {
-  // Own process group: Ctrl-C reaches the supervisor only, which stops each app once, in order.
-  const child = spawn(process.execPath, [appMain(app)], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-    detached: true,
-    env,
-  });
-  const proc: AppProcess = {
-    app,
-    child,
-    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
-  };
-  forwardLines(child.stdout!, process.stdout, jsonLogs ? asIs : formatLogLine);
-  child.on("message", (message) => {
-    if (isAppMessage(message) && !proc.outcome) proc.outcome = message;
-  });
-  return proc;
-}
-
-/** Resolves when the app has said it is ready or failed, or has exited. */
-function settled(proc: AppProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.outcome) return resolve();
-    proc.child.once("message", () => resolve());
-    void proc.exited.then(() => resolve());
-  });
 }
 
 function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[]): string {
@@ -88,15 +47,6 @@ function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[])
   ].join("\n");
 }
 
-async function stopAll(procs: readonly AppProcess[]): Promise<void> {
-  for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
-  const timer = setTimeout(() => {
-    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
-  }, STOP_TIMEOUT_MS);
-  await Promise.all(procs.map((p) => p.exited));
-  clearTimeout(timer);
-}
-
 /**
  * With PORTHOST_HTTP_PORT=0 the kernel picks the web service's port, so the others are told
  * where it really is (`PORTHOST_HTTP_ADDR`) or their connection events would go to port 0.
@@ -109,60 +59,76 @@ function webAddressOnceBound(config: PorthostConfig, outcome: AppMessage | undef
 }
 
 /**
- * `porthost start`: runs every app as its own process, prints the port table once all
- * listen, and stops them all on Ctrl-C. If any app cannot start, every reason is printed
- * (each taken port by service name) and the exit code is non-zero.
+ * `porthost start`: runs every app as its own process, prints the port table once all listen,
+ * keeps them running (an app that stops on its own is restarted with backoff, unless
+ * PORTHOST_RESTART=never), and stops them all on SIGINT, SIGTERM or SIGHUP, or when its parent
+ * process dies. If any app cannot start, every reason is printed (each taken port by service
+ * name) and the exit code is non-zero.
  */
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
-  // The apps prove their events to the web service with a shared secret; one per run unless set.
-  const token = settleEventsToken(config.events, { create: true }).token ?? newEventsToken();
-  let env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
-  // The web service first: the others report their connections to it from their first one.
-  const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
-  const procs: AppProcess[] = [];
-  if (first) {
-    procs.push(startApp(first, jsonLogs, env));
-    await settled(procs[0]!);
-    env = { ...env, ...webAddressOnceBound(config, procs[0]!.outcome) };
-  }
-  procs.push(...rest.map((app) => startApp(app, jsonLogs, env)));
-  await Promise.all(procs.map(settled));
-
-  const failed = procs.filter((p) => p.outcome?.type !== "ready");
-  if (failed.length > 0) {
-    await stopAll(procs);
-    for (const p of failed) {
-      const reason =
-        p.outcome?.type === "failed"
-          ? p.outcome.message
-          : `exited with code ${String(p.child.exitCode)} before listening`;
-      // One line per reason: an app that cannot have several ports names each one.
-      for (const line of reason.split("\n")) process.stderr.write(`porthost: ${p.app}: ${line}\n`);
+  // Before anything listens: a data directory that cannot take mail stops start-up with one line.
+  checkDataDir(config.dataDir, maildirDirs(config.dataDir));
+  let stopReason: string | undefined;
+  let wake: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => (wake = resolve));
+  const requestStop = (reason: string): void => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    wake();
+  };
+  const removeTriggers = onStopRequest(requestStop);
+  try {
+    // The apps prove their events to the web service with a shared secret; one per run unless set.
+    const token = settleEventsToken(config.events, { create: true }).token ?? newEventsToken();
+    let env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
+    // The web service first: the others report their connections to it from their first one.
+    const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
+    const procs: AppProcess[] = [];
+    if (first) {
+      procs.push(startApp(first, jsonLogs, env));
+      await Promise.race([settled(procs[0]!), stopRequested]);
+      env = { ...env, ...webAddressOnceBound(config, procs[0]!.outcome) };
     }
-    return failed.some((p) => p.outcome?.type === "failed" && p.outcome.code.startsWith("PORTHOST_ERR_ADDR")) ? 1 : 2;
-  }
-
-  const endpoints = procs.flatMap((p) => (p.outcome?.type === "ready" ? p.outcome.endpoints : []));
-  process.stdout.write(banner(config, endpoints));
-
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (code: number): void => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write("\nstopping porthost...\n");
-      void stopAll(procs).then(() => resolve(code));
-    };
-    process.on("SIGINT", () => stop(0));
-    process.on("SIGTERM", () => stop(0));
-    for (const p of procs) {
-      void p.exited.then((code) => {
-        if (stopping) return;
-        process.stderr.write(
-          `porthost: ${p.app} stopped unexpectedly (exit code ${String(code)}); stopping the others\n`,
-        );
-        stop(1);
-      });
+    if (stopReason === undefined) procs.push(...rest.map((app) => startApp(app, jsonLogs, env)));
+    await Promise.race([Promise.all(procs.map(settled)), stopRequested]);
+    if (stopReason !== undefined) {
+      await stopAll(procs);
+      return 0;
     }
-  });
+
+    const failed = procs.filter((p) => p.outcome?.type !== "ready");
+    if (failed.length > 0) {
+      await stopAll(procs);
+      for (const p of failed) {
+        const reason =
+          p.outcome?.type === "failed"
+            ? p.outcome.message
+            : `exited with code ${String(p.child.exitCode)} before listening`;
+        // One line per reason: an app that cannot have several ports names each one.
+        for (const line of reason.split("\n")) process.stderr.write(`porthost: ${p.app}: ${line}\n`);
+      }
+      return failed.some((p) => p.outcome?.type === "failed" && p.outcome.code.startsWith("PORTHOST_ERR_ADDR")) ? 1 : 2;
+    }
+
+    const endpoints = procs.flatMap((p) => (p.outcome?.type === "ready" ? p.outcome.endpoints : []));
+    process.stdout.write(banner(config, endpoints));
+
+    let exitCode = 0;
+    const supervisor = new Supervisor({
+      settings: config.supervisor,
+      jsonLogs,
+      say: (line) => process.stderr.write(`${line}\n`),
+      onGiveUp: () => {
+        exitCode = 1;
+        requestStop("an app stopped");
+      },
+    });
+    supervisor.adopt(procs, env);
+    await stopRequested;
+    process.stdout.write(`\nstopping porthost (${stopReason ?? "asked to"})...\n`);
+    await supervisor.stop();
+    return exitCode;
+  } finally {
+    removeTriggers();
+  }
 }
