@@ -29,7 +29,7 @@ export function testEnvelope(change: Partial<Envelope> = {}): Envelope {
 export interface SmallDisk {
   /** Where the file system is mounted: an empty folder of its own. */
   readonly dir: string;
-  /** Takes every free block, then every free inode: nothing more can be written or created. */
+  /** Takes every free block, then every free inode: nothing more can be written or created. Again after a deletion. */
   fill(): Promise<void>;
   /** Unmounts it and removes the folder. */
   unmount(): Promise<void>;
@@ -50,6 +50,7 @@ export async function mountSmallDisk(bytes: number, inodes: number): Promise<Sma
     await rmdir(dir);
     return undefined;
   }
+  let fillers = 0;
   return {
     dir,
     async fill() {
@@ -61,9 +62,9 @@ export async function mountSmallDisk(bytes: number, inodes: number): Promise<Sma
       } finally {
         await handle.close();
       }
-      for (let n = 0; ; n++) {
+      for (;;) {
         try {
-          await (await open(path.join(dir, `filler-${n}`), "wx")).close();
+          await (await open(path.join(dir, `filler-${fillers++}`), "wx")).close();
         } catch (error) {
           if (isFull(error)) return;
           throw error;
