@@ -4,6 +4,12 @@ import { connectionFields, type Logger } from "@porthost/log";
 
 /** A refused client has this long to take the answer before its connection is cut. */
 export const REFUSAL_GRACE_MS = 2_000; // 2 s
+/**
+ * Refused connections given that grace at once; past it one is cut as soon as its answer is
+ * written, so that refusals never hold the service's connection slots (a refusing server
+ * still has each socket open until it closes).
+ */
+export const MAX_LINGERING_REFUSALS = 64;
 
 /** The variable that sets the cap, named in every refusal. */
 export const PER_ADDRESS_VARIABLE = "PORTHOST_MAX_CONNECTIONS_PER_ADDRESS";
@@ -26,6 +32,8 @@ export interface AddressCapOptions {
   readonly logger?: Logger | undefined;
   /** Where the refusal is reported as a "limited" connection event. */
   readonly events?: EventSink | undefined;
+  /** How long a refused client has to take the answer; REFUSAL_GRACE_MS by default. */
+  readonly graceMs?: number | undefined;
 }
 
 export interface AddressCap {
@@ -48,6 +56,7 @@ export function capConnectionsPerAddress(server: Server, options: AddressCapOpti
   const { service, maxPerAddress: max, logger, events } = options;
   const open = new Map<string, number>();
   let refused = 0;
+  const lingering = new Set<Socket>();
   const listeners = server.listeners("connection") as ConnectionListener[];
   server.removeAllListeners("connection");
 
@@ -57,11 +66,17 @@ export function capConnectionsPerAddress(server: Server, options: AddressCapOpti
     const endpoints = socketEndpoints(socket);
     socket.on("error", () => undefined);
     const reply = options.reply?.(max);
-    if (reply === undefined) socket.end();
-    else socket.end(reply);
-    // Reading what the client still sends keeps the kernel from answering it with a reset before it reads the reply.
-    socket.resume();
-    setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+    if (lingering.size >= MAX_LINGERING_REFUSALS) {
+      socket.end(reply ?? "", () => socket.destroy());
+    } else {
+      lingering.add(socket);
+      socket.once("close", () => lingering.delete(socket));
+      if (reply === undefined) socket.end();
+      else socket.end(reply);
+      // Reading what the client still sends keeps the kernel from answering it with a reset before it reads the reply.
+      socket.resume();
+      setTimeout(() => socket.destroy(), options.graceMs ?? REFUSAL_GRACE_MS).unref();
+    }
     logger?.warn({ ...connectionFields(socket), outcome: "limited", detail }, `${service} connection refused`);
     events?.send(
       connectionEvent(service, "tcp", endpoints, {

@@ -2,7 +2,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
-import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, listenTcp } from "../src/index.js";
+import { ADDRESS_LIMIT_REPLIES, MAX_LINGERING_REFUSALS, capConnectionsPerAddress, listenTcp } from "../src/index.js";
 
 const servers: net.Server[] = [];
 const sockets: net.Socket[] = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 /** A server that greets every admitted connection with "hello\n". */
-async function greeter(max: number, reply?: (max: number) => string, host = "0.0.0.0") {
+async function greeter(max: number, reply?: (max: number) => string, host = "0.0.0.0", graceMs?: number) {
   const server = net.createServer((socket) => socket.write("hello\n"));
   servers.push(server);
   const events: ConnectionEvent[] = [];
@@ -21,6 +21,7 @@ async function greeter(max: number, reply?: (max: number) => string, host = "0.0
     maxPerAddress: max,
     reply,
     events: { send: (event) => events.push(event) },
+    graceMs,
   });
   const { port } = await listenTcp(server, { service: "smtp", transport: "tcp", host, port: 0 });
   return { port, cap, events };
@@ -78,5 +79,25 @@ describe("capConnectionsPerAddress", () => {
     expect(first.socket.remoteAddress).toBe("127.0.0.1");
     expect(cap.openFrom("::ffff:127.0.0.1")).toBe(1);
     expect((await firstWords(port, "127.0.0.1")).text).toBe("");
+  });
+
+  it("cuts refused clients that do not read once MAX_LINGERING_REFUSALS wait, so refusals hold few slots", async () => {
+    // A grace longer than any test: only the lingering limit can bring the count down.
+    const { port } = await greeter(1, ADDRESS_LIMIT_REPLIES.pop3, "0.0.0.0", 3_600_000);
+    const server = servers[0]!;
+    const attempts = MAX_LINGERING_REFUSALS + 40;
+    for (let i = 0; i < attempts + 1; i++) {
+      const socket = net.connect({ port, host: "127.0.0.1" });
+      socket.on("error", () => undefined);
+      sockets.push(socket);
+      await once(socket, "connect");
+    }
+    const open = (): Promise<number> =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    // One admitted, the lingering refusals, and none of the others once their answers are written.
+    while ((await open()) > 1 + MAX_LINGERING_REFUSALS) await new Promise((resolve) => setImmediate(resolve));
+    expect(await open()).toBeLessThanOrEqual(1 + MAX_LINGERING_REFUSALS);
   });
 });
