@@ -10,6 +10,10 @@ import { tempDir } from "@porthost/testkit";
 
 const BIN = fileURLToPath(new URL("../bin/porthost.js", import.meta.url));
 const run = promisify(execFile);
+/** One CLI run that takes longer is hung (starting node on a busy 2-core machine takes seconds). */
+const RUN_LIMIT_MS = 60_000; // 1 min
+/** The tour below runs the CLI this many times, one after another. */
+const TOUR_RUNS = 15;
 
 let smtp: SmtpService;
 let dataDir: string;
@@ -18,7 +22,11 @@ let env: Record<string, string>;
 
 async function porthost(...args: string[]): Promise<{ stdout: string; code: number; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, encoding: "utf8" });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env,
+      encoding: "utf8",
+      timeout: RUN_LIMIT_MS,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -59,41 +67,45 @@ describe("porthost mail where no Maildir is", () => {
 });
 
 describe("porthost mail", () => {
-  it("lists, shows, prints raw and attachments, and deletes what porthost send stored", async () => {
-    expect((await porthost("mail")).stdout).toContain("no mail yet");
-    const file = path.join(dataDir, "report.csv");
-    await writeFile(file, "a,b\n1,2\n");
-    const sent = await porthost("send", "--to", "dev@example.test", "--subject", "Welcome Zoë", "--attach", file);
-    expect(sent.code).toBe(0);
-    await porthost("send", "--to", "other@example.test", "--subject", "second");
+  it(
+    "lists, shows, prints raw and attachments, and deletes what porthost send stored",
+    async () => {
+      expect((await porthost("mail")).stdout).toContain("no mail yet");
+      const file = path.join(dataDir, "report.csv");
+      await writeFile(file, "a,b\n1,2\n");
+      const sent = await porthost("send", "--to", "dev@example.test", "--subject", "Welcome Zoë", "--attach", file);
+      expect(sent.code).toBe(0);
+      await porthost("send", "--to", "other@example.test", "--subject", "second");
 
-    const list = await porthost("mail", "list");
-    expect(list.stdout).toMatch(/second[\s\S]*Welcome Zoë/);
-    expect(list.stdout).toContain("2 of 2 shown");
-    const page = JSON.parse((await porthost("mail", "list", "--search", "zoë", "--json")).stdout);
-    expect(page.total).toBe(1);
-    const id: string = page.messages[0].id;
-    expect((await porthost("mail", "--search", "invoice")).stdout.trim()).toBe(
-      'no message matches "invoice" (in from, to and subject)',
-    );
+      const list = await porthost("mail", "list");
+      expect(list.stdout).toMatch(/second[\s\S]*Welcome Zoë/);
+      expect(list.stdout).toContain("2 of 2 shown");
+      const page = JSON.parse((await porthost("mail", "list", "--search", "zoë", "--json")).stdout);
+      expect(page.total).toBe(1);
+      const id: string = page.messages[0].id;
+      expect((await porthost("mail", "--search", "invoice")).stdout.trim()).toBe(
+        'no message matches "invoice" (in from, to and subject)',
+      );
 
-    const show = await porthost("mail", "show", id);
-    expect(show.stdout).toContain("subject:  Welcome Zoë");
-    expect(show.stdout).toContain("envelope: MAIL FROM:<porthost@localhost> RCPT TO:<dev@example.test>");
-    expect(show.stdout).toMatch(/attached: \[0\] report\.csv text\/csv 8 bytes/);
-    expect((await porthost("mail", "raw", id)).stdout).toMatch(
-      /^Return-Path: <porthost@localhost>\r\nDelivered-To: dev@example\.test\r\nReceived: from /,
-    );
-    expect((await porthost("mail", "attachment", id, "0")).stdout).toBe("a,b\n1,2\n");
-    expect(JSON.parse((await porthost("mail", "show", "latest", "--json")).stdout).summary.subject).toBe("second");
+      const show = await porthost("mail", "show", id);
+      expect(show.stdout).toContain("subject:  Welcome Zoë");
+      expect(show.stdout).toContain("envelope: MAIL FROM:<porthost@localhost> RCPT TO:<dev@example.test>");
+      expect(show.stdout).toMatch(/attached: \[0\] report\.csv text\/csv 8 bytes/);
+      expect((await porthost("mail", "raw", id)).stdout).toMatch(
+        /^Return-Path: <porthost@localhost>\r\nDelivered-To: dev@example\.test\r\nReceived: from /,
+      );
+      expect((await porthost("mail", "attachment", id, "0")).stdout).toBe("a,b\n1,2\n");
+      expect(JSON.parse((await porthost("mail", "show", "latest", "--json")).stdout).summary.subject).toBe("second");
 
-    const missing = await porthost("mail", "show", "nope");
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no message "nope"');
-    expect((await porthost("mail", "frob")).code).toBe(2);
+      const missing = await porthost("mail", "show", "nope");
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('no message "nope"');
+      expect((await porthost("mail", "frob")).code).toBe(2);
 
-    expect((await porthost("mail", "delete", id)).stdout).toContain(`deleted ${id}`);
-    expect((await porthost("mail", "delete", "--all")).stdout).toContain("deleted 1 message");
-    expect(JSON.parse((await porthost("mail", "--json")).stdout).total).toBe(0);
-  });
+      expect((await porthost("mail", "delete", id)).stdout).toContain(`deleted ${id}`);
+      expect((await porthost("mail", "delete", "--all")).stdout).toContain("deleted 1 message");
+      expect(JSON.parse((await porthost("mail", "--json")).stdout).total).toBe(0);
+    },
+    TOUR_RUNS * RUN_LIMIT_MS,
+  );
 });
