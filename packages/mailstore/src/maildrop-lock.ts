@@ -126,12 +126,19 @@ function removeSpares(): void {
 
 /** A spare lock to take, made now if none is left. */
 async function takeSpare(dir: string): Promise<string> {
-  const spare = spares.get(dir)?.free.pop();
-  if (spare === undefined) return makeSpare(dir);
-  // Touched now, so the lock it becomes does not look stale to another host.
-  const now = new Date();
-  await utimes(path.join(spare, OWNER_FILE), now, now);
-  return spare;
+  const free = spares.get(dir)?.free ?? [];
+  for (let spare = free.pop(); spare !== undefined; spare = free.pop()) {
+    // Touched now, so the lock it becomes does not look stale to another host.
+    const now = new Date();
+    try {
+      await utimes(path.join(spare, OWNER_FILE), now, now);
+      return spare;
+    } catch (error) {
+      // Swept meanwhile (by a porthost on another host that took it for a dead one's): the next.
+      if (errorCode(error) !== "ENOENT") throw error;
+    }
+  }
+  return makeSpare(dir);
 }
 
 function giveBack(dir: string, spare: string): void {
@@ -156,15 +163,19 @@ export async function prepareMaildropLocks(root: string): Promise<void> {
  */
 async function create(file: string): Promise<boolean> {
   const dir = path.dirname(file);
-  const spare = await takeSpare(dir);
-  try {
-    await rename(spare, file);
-    return true;
-  } catch (error) {
-    giveBack(dir, spare);
-    const code = errorCode(error);
-    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EISDIR" || code === "ENOTDIR") return false;
-    throw error;
+  for (let attempt = 0; ; attempt++) {
+    const spare = await takeSpare(dir);
+    try {
+      await rename(spare, file);
+      return true;
+    } catch (error) {
+      const code = errorCode(error);
+      // The spare vanished between its touch and the rename: take another, a few times.
+      if (code === "ENOENT" && attempt < SPARE_LOCKS) continue;
+      giveBack(dir, spare);
+      if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EISDIR" || code === "ENOTDIR") return false;
+      throw error;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -127,5 +127,13 @@ describe("lockMaildrop", () => {
     expect((await readdir(dir)).filter((name) => name.endsWith(".token"))).toHaveLength(spares.length - 1);
     await locks.pop()!.release();
     expect((await readdir(dir)).filter((name) => name.endsWith(".token"))).toHaveLength(spares.length);
+  });
+
+  it("makes a new spare when its spares were removed behind its back (with room to)", async () => {
+    await prepareMaildropLocks(root);
+    const dir = path.join(root, LOCK_DIR);
+    for (const name of await readdir(dir)) await rm(path.join(dir, name), { recursive: true });
+    expect(await lock("shared")).toBeDefined();
+    expect(await lock("shared")).toBeUndefined();
   });
 });
