@@ -33,7 +33,7 @@ let removeOnExit = false;
 export interface MaildropLock {
   /** The maildrop's name as given to lockMaildrop. */
   readonly maildrop: string;
-  /** Removes the lock file; safe to call more than once. */
+  /** Gives the lock up (it becomes a spare again); safe to call more than once. */
   release(): Promise<void>;
 }
 
