@@ -101,8 +101,16 @@ describe("porthost start keeps the host up", () => {
         const web = waitForOutput(porthost.process.stderr!, /web is back, listening on \d+\/tcp/, BACK_WITHIN_MS);
         process.kill(after.web!, "SIGKILL");
         expect(await web).toContain(`web is back, listening on ${porthost.port("http")}/tcp`);
-        const page = await fetch(`http://127.0.0.1:${porthost.port("http")}/api/ports`);
-        expect(page.status).toBe(200);
+        // The switchboard lists both restarts, the web's own included, each with when it was back.
+        const listed = async (): Promise<unknown[]> => {
+          const reply = await fetch(`http://127.0.0.1:${porthost.port("http")}/api/events/restarts`);
+          const { restarts } = (await reply.json()) as { restarts: { app: string; signal: string; backAt?: string }[] };
+          return restarts.map((r) => [r.app, r.signal, typeof r.backAt]);
+        };
+        await expect.poll(listed).toEqual([
+          ["smtp", "SIGKILL", "string"],
+          ["web", "SIGKILL", "string"],
+        ]);
         expect(await porthost.stop()).toBe(0);
       } finally {
         porthost.process.kill("SIGKILL");

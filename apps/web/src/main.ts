@@ -6,5 +6,9 @@ import { buildWeb } from "./app.js";
 await runApp("web", async (config, logger) => {
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
   const web = await buildWeb({ config, logger });
-  return { endpoints: await web.listen(), close: () => web.close() };
+  return {
+    endpoints: await web.listen(),
+    close: () => web.close(),
+    onRestarts: (restarts) => web.hub.restarts.replace(restarts),
+  };
 });

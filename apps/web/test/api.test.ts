@@ -129,6 +129,7 @@ describe("/api/docs", () => {
         "POST /api/events",
         "GET /api/events",
         "GET /api/events/stream",
+        "GET /api/events/restarts",
         "POST /api/send",
         "POST /api/echo",
         "GET /api/messages",

@@ -131,13 +131,13 @@ export class Supervisor {
     }
     if (outcome?.type !== "ready") return;
     supervised.readyAt = Date.now();
-    const ports = outcome.endpoints.map((e) => `${e.port}/${e.transport}`).join(", ");
-    this.options.say(`porthost: ${supervised.app} is back, listening on ${ports}`);
     const pending = supervised.pending;
     supervised.pending = undefined;
     if (pending) this.keep({ ...pending, backAt: new Date(supervised.readyAt).toISOString() });
     // A restarted web service has lost the list: it gets it again, this entry included.
-    if (supervised.app === "web") this.tellWeb();
+    if (supervised.app === "web" && !pending) this.tellWeb();
+    const ports = outcome.endpoints.map((e) => `${e.port}/${e.transport}`).join(", ");
+    this.options.say(`porthost: ${supervised.app} is back, listening on ${ports}`);
   }
 
   /** Adds or updates a restart in the kept list (the newest MAX_KEPT_RESTARTS) and tells the web service. */

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from "@porthost/events/schema";
 import type { NumberedEvent } from "./event-schemas.js";
+import { RestartLog } from "./restart-log.js";
 
 export type Listener = (event: NumberedEvent) => void;
 
@@ -36,6 +37,8 @@ export class EventHub {
   private readonly listeners = new Set<Listener>();
   private lastId = 0;
   private kept = 0;
+  /** The apps porthost start restarted: shown beside the connections, on the same streams. */
+  readonly restarts = new RestartLog();
 
   constructor(private readonly capacity = DEFAULT_HISTORY_EVENTS) {
     this.history = new Array<NumberedEvent | undefined>(capacity).fill(undefined);

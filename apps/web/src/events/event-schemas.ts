@@ -1,5 +1,6 @@
 import { Type, type Static } from "typebox";
 import { ConnectionEventSchema, MAX_BATCH_EVENTS } from "@porthost/events/schema";
+import { AppRestartSchema } from "@porthost/events/restart";
 
 /** An event as the web service keeps and serves it: numbered in arrival order, so readers can resume. */
 export const NumberedEventSchema = Type.Object(
@@ -39,6 +40,13 @@ export const EventsAcceptedSchema = Type.Object(
 /** GET /api/events/stream: server-sent events, each a numbered event as JSON. */
 export const EventStreamSchema = {
   description:
-    "server-sent events: `event: connection` with a numbered event as JSON in `data` and its id in `id`; `event: dropped` with { dropped: n } when the reader fell behind",
+    "server-sent events: `event: connection` with a numbered event as JSON in `data` and its id in `id`; `event: dropped` with { dropped: n } when the reader fell behind; `event: restart` with an app restart (as in /api/events/restarts) when porthost start restarts an app",
   content: { "text/event-stream": { schema: Type.String() } },
 };
+
+/** GET /api/events/restarts: what porthost start's supervisor restarted in this run. */
+export const RestartListSchema = Type.Object(
+  { restarts: Type.Array(AppRestartSchema, { description: "oldest first; empty when nothing was restarted" }) },
+  { additionalProperties: false, description: "the apps porthost start restarted in this run" },
+);
+export type RestartList = Static<typeof RestartListSchema>;

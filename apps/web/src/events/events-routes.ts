@@ -4,6 +4,7 @@ import { EVENTS_PATH, EventBatchSchema, MAX_BATCH_EVENTS } from "@porthost/event
 import type { WebApp } from "../api/web-app.js";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
 import type { EventHub } from "./event-hub.js";
+import { registerRestartRoute, restartFrame } from "./restart-route.js";
 import {
   EventHistoryQuerySchema,
   EventHistorySchema,
@@ -60,6 +61,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
     for (const end of streams) end();
   });
 
+  registerRestartRoute(app, hub.restarts);
   app.post(
     EVENTS_PATH,
     {
@@ -156,6 +158,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         idle.refresh();
         send(event);
       });
+      const unsubscribeRestarts = hub.restarts.subscribe((restart) => put(restartFrame(restart)));
       const lifetime = setTimeout(() => end(), limits.streamLifetimeMs);
       let takenAtBeat = taken();
       const heartbeat = setInterval(() => {
@@ -169,6 +172,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         clearTimeout(idle);
         clearTimeout(lifetime);
         unsubscribe();
+        unsubscribeRestarts();
         streams.delete(end);
       };
       const end = (): void => {

@@ -1,4 +1,4 @@
-import type { NumberedEvent } from "./api-types.js";
+import type { AppRestart, NumberedEvent } from "./api-types.js";
 
 export type StreamState = "connecting" | "live" | "reconnecting";
 
@@ -27,6 +27,7 @@ export class EventStream {
   private readonly eventListeners = new Set<(event: NumberedEvent) => void>();
   private readonly statusListeners = new Set<(status: StreamStatus, previous: StreamStatus) => void>();
   private readonly droppedListeners = new Set<(dropped: number) => void>();
+  private readonly restartListeners = new Set<(restart: AppRestart) => void>();
 
   constructor(private readonly url: string) {}
 
@@ -44,6 +45,11 @@ export class EventStream {
     this.droppedListeners.add(listener);
   }
 
+  /** porthost start restarted an app (or one it is restarting is back). */
+  onRestart(listener: (restart: AppRestart) => void): void {
+    this.restartListeners.add(listener);
+  }
+
   start(): void {
     const since = this.status.lastId;
     const source = new EventSource(since > 0 ? `${this.url}?since=${since}` : this.url);
@@ -56,6 +62,10 @@ export class EventStream {
       const event = JSON.parse((message as MessageEvent<string>).data) as NumberedEvent;
       this.status = { ...this.status, lastId: event.id };
       for (const listener of this.eventListeners) listener(event);
+    });
+    source.addEventListener("restart", (message) => {
+      const restart = JSON.parse((message as MessageEvent<string>).data) as AppRestart;
+      for (const listener of this.restartListeners) listener(restart);
     });
     source.addEventListener("dropped", (message) => {
       const { dropped } = JSON.parse((message as MessageEvent<string>).data) as { dropped: number };
