@@ -22,6 +22,7 @@ interface ComposeService {
   healthcheck: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   sysctls: Record<string, number>;
+  restart: string;
 }
 
 function services(table: readonly ServiceSpec[]): Record<string, ComposeService> {
@@ -133,6 +134,15 @@ describe("docker-compose.yml", () => {
     for (const service of Object.values(model.services)) {
       expect(service.build.args["NODE_IMAGE"]).toBe(`\${NODE_IMAGE:-${DEFAULT_NODE_IMAGE}}`);
     }
+  });
+
+  it("restarts every container by compose's own policy; a container runs its app alone, not porthost start", async () => {
+    for (const [name, service] of Object.entries(services(SERVICES)))
+      expect(service.restart, name).toBe("unless-stopped");
+    // No supervisor inside, so PORTHOST_RESTART has nothing to do there: the engine restarts the app.
+    const dockerfile = await readFile(new URL("Dockerfile", ROOT), "utf8");
+    expect(dockerfile).toMatch(/^CMD \["node", "main\.js"\]$/m);
+    expect(dockerfile).not.toMatch(/porthost\.js|\bstart\b"/);
   });
 
   it("has a healthcheck that probes every service it runs, on every transport", () => {
