@@ -103,6 +103,8 @@ function directoryLocation(relative: string): string {
  */
 export class FileCache {
   private readonly routes = new Map<string, Resolution>();
+  /** Files being read and compressed now: requests that miss together share one load, not one each. */
+  private readonly loading = new Map<string, Promise<StaticFile>>();
   private readonly watcher: FSWatcher | undefined;
 
   private constructor(
@@ -158,6 +160,15 @@ export class FileCache {
     this.routes.set(key, resolution);
   }
 
+  private loadOnce(file: string): Promise<StaticFile> {
+    let loaded = this.loading.get(file);
+    if (loaded === undefined) {
+      loaded = load(file).finally(() => this.loading.delete(file));
+      this.loading.set(file, loaded);
+    }
+    return loaded;
+  }
+
   /** Resolves a safe relative path to a file inside the root, a directory redirect, or nothing. */
   async resolve(relative: string, urlPath: string): Promise<Resolution | undefined> {
     let candidate = path.join(this.root, relative);
@@ -179,7 +190,7 @@ export class FileCache {
           .some((s) => s.startsWith("."))
       )
         return undefined;
-      return { kind: "file", file: await load(real) };
+      return { kind: "file", file: await this.loadOnce(real) };
     } catch {
       return undefined;
     }
