@@ -12,13 +12,14 @@ await runApp("echo", async (config, logger, connectionEvents) => {
     events: connectionEvents(),
     ownPorts: Object.values(config.services).map((service) => service.port),
   });
-  for (const { service, server } of [
-    { service: "echo", server: app.echoTcp.server },
-    { service: "discard", server: app.discardTcp.server },
+  for (const { service, server, limit } of [
+    { service: "echo", server: app.echoTcp.server, limit: config.echo.maxConnections },
+    { service: "discard", server: app.discardTcp.server, limit: config.discard.maxConnections },
   ])
     capConnectionsPerAddress(server, {
       service,
       maxPerAddress: config.connections.maxPerAddress,
+      serviceMaxConnections: limit,
       logger,
       events: connectionEvents(),
     });

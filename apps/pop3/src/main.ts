@@ -18,6 +18,7 @@ await runApp("pop3", async (config, logger, connectionEvents) => {
   capConnectionsPerAddress(pop3.server, {
     service: "pop3",
     maxPerAddress: config.connections.maxPerAddress,
+    serviceMaxConnections: config.pop3.maxConnections,
     reply: ADDRESS_LIMIT_REPLIES.pop3,
     logger,
     events: connectionEvents(),

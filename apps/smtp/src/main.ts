@@ -20,6 +20,7 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
   capConnectionsPerAddress(smtp.server.server, {
     service: "smtp",
     maxPerAddress: config.connections.maxPerAddress,
+    serviceMaxConnections: config.smtp.maxConnections,
     reply: ADDRESS_LIMIT_REPLIES.smtp,
     logger,
     events: connectionEvents(),

@@ -98,6 +98,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   capConnectionsPerAddress(app.server, {
     service: "http",
     maxPerAddress: options.config.connections.maxPerAddress,
+    serviceMaxConnections: limits.maxConnections,
     reply: (max) => rawAnswer(webErrors.tooManyFromAddress(max), { "retry-after": "10" }),
     logger,
     events: { send: (event) => hub.publish(event) },

@@ -11,6 +11,9 @@ export const REFUSAL_GRACE_MS = 2_000; // 2 s
  */
 export const MAX_LINGERING_REFUSALS = 64;
 
+/** One address never gets more than this share of a service's own connection limit: the rest stays for others. */
+export const ADDRESS_SHARE = 0.75;
+
 /** The variable that sets the cap, named in every refusal. */
 export const PER_ADDRESS_VARIABLE = "PORTHOST_MAX_CONNECTIONS_PER_ADDRESS";
 
@@ -27,6 +30,8 @@ export interface AddressCapOptions {
   readonly service: string;
   /** Connections one client address may hold at once; the next one is refused. */
   readonly maxPerAddress: number;
+  /** The service's own limit on connections in all: one address gets at most ADDRESS_SHARE of it. */
+  readonly serviceMaxConnections?: number | undefined;
   /** The protocol's answer to a refused client; unset: the connection is closed without a word. */
   readonly reply?: ((max: number) => string) | undefined;
   readonly logger?: Logger | undefined;
@@ -46,14 +51,17 @@ export interface AddressCap {
 type ConnectionListener = (socket: Socket) => void;
 
 /**
- * At most `maxPerAddress` connections from one client address at once on `server`, so that one
- * address cannot take every connection the service has. Call it once the server is built: the
+ * At most `maxPerAddress` connections from one client address at once on `server`, and at most
+ * three quarters of the service's own limit, so that one address cannot take every connection
+ * the service has. Call it once the server is built: the
  * service's own connection listeners run only for the connections it admits. A refused client
  * gets `reply` (SMTP 421, POP3 -ERR, HTTP 503), its input is read and dropped, and the
  * connection is cut after REFUSAL_GRACE_MS if the client has not closed it by then: never a hang.
  */
 export function capConnectionsPerAddress(server: Server, options: AddressCapOptions): AddressCap {
-  const { service, maxPerAddress: max, logger, events } = options;
+  const { service, logger, events } = options;
+  const share = options.serviceMaxConnections === undefined ? Infinity : options.serviceMaxConnections * ADDRESS_SHARE;
+  const max = Math.max(1, Math.min(options.maxPerAddress, Math.floor(share)));
   const open = new Map<string, number>();
   let refused = 0;
   const lingering = new Set<Socket>();

@@ -100,4 +100,15 @@ describe("capConnectionsPerAddress", () => {
     while ((await open()) > 1 + MAX_LINGERING_REFUSALS) await new Promise((resolve) => setImmediate(resolve));
     expect(await open()).toBeLessThanOrEqual(1 + MAX_LINGERING_REFUSALS);
   });
+
+  it("gives one address at most three quarters of the service's own limit", async () => {
+    const server = net.createServer((socket) => socket.write("hello\n"));
+    servers.push(server);
+    capConnectionsPerAddress(server, { service: "pop3", maxPerAddress: 128, serviceMaxConnections: 4 });
+    const { port } = await listenTcp(server, { service: "pop3", transport: "tcp", host: "127.0.0.1", port: 0 });
+    const heard = [];
+    for (let i = 0; i < 4; i++) heard.push((await firstWords(port, "127.0.0.1")).text);
+    heard.push((await firstWords(port, "127.0.0.2")).text);
+    expect(heard).toEqual(["hello\n", "hello\n", "hello\n", "", "hello\n"]);
+  });
 });
