@@ -79,6 +79,9 @@ function portMapping(port: PublishedPort): string {
   return `\${PORTHOST_HOST:-127.0.0.1}:\${${port.hostPortVariable}:-${port.defaultHostPort}}:${port.containerPort}/${port.transport}`;
 }
 
+/** Variables compose hands from the host's environment to every container, unset when unset. */
+const PASSED_THROUGH = ["PORTHOST_HTTP_ALLOWED_HOSTS", "PORTHOST_MAX_CONNECTIONS_PER_ADDRESS"] as const;
+
 /** The compose file as a plain object (the Compose Specification, no `version` key). */
 export function composeModel(services: readonly ServiceSpec[] = SERVICES): Record<string, unknown> {
   const apps = composeApps(services);
@@ -92,6 +95,10 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
     ),
     [EVENTS_TOKEN_VARIABLE]: `\${${EVENTS_TOKEN_VARIABLE}:-}`,
     [EVENTS_TOKEN_FILE_VARIABLE]: EVENTS_TOKEN_FILE_IN_CONTAINER,
+    // Settings a user sets on the host for the containers: the host names the web answers to (it
+    // binds 0.0.0.0 there, reached by the machine's name), and one address's share of connections
+    // (every client on the host reaches a container from one gateway address).
+    ...Object.fromEntries(PASSED_THROUGH.map((variable) => [variable, `\${${variable}:-}`])),
   };
   const receiver = apps.has(EVENTS_RECEIVER) ? EVENTS_RECEIVER : undefined;
   const writer = [...apps.keys()].find((app) => MAIL_USE[app] === "writes");
