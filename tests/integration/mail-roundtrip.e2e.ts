@@ -1,24 +1,15 @@
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnvironment } from "@porthost/ports";
-import { requireTool, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
+import { freePort, requireTool, type RunningPorthost, startPorthost, tempDir } from "@porthost/testkit";
 
 const run = promisify(execFile);
 
-/** A port nothing listens on now: bound by the system, then released. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 const BIN = fileURLToPath(import.meta.resolve("@porthost/cli/bin"));
 
 /** Python's poplib: every message's UIDL and bytes as poplib hands them over (CRLF lines, un-stuffed). */

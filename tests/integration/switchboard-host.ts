@@ -1,11 +1,10 @@
-import net from "node:net";
 import { buildEcho, type EchoService } from "@porthost/echo";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { readConfig, type PorthostConfig } from "@porthost/ports";
 import { buildPop3, type Pop3Service } from "@porthost/pop3";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
-import { tempDir } from "@porthost/testkit";
+import { freePort, tempDir } from "@porthost/testkit";
 import { buildWeb, type WebService } from "@porthost/web";
 
 const TOKEN = "switchboard-test-token-0123456789";
@@ -23,17 +22,6 @@ export interface SwitchboardHost {
   /** Stops the web service and starts a new one on the same port: the page's stream drops and comes back. */
   restartWeb(pauseMs: number): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A port the system says is free now, for the one service whose number must be known before it binds. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /**

@@ -1,6 +1,5 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
+import { connects, START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
 import { childrenOf, running } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
 
@@ -19,14 +18,6 @@ async function heardOf(httpPort: number, service: string): Promise<string[]> {
 const ORPHAN_EXIT_MS = 10_000; // 10 s: each app's own stop deadline is 5 s
 
 const EVENTS_WAIT_MS = 5_000; // 5 s: senders batch events for a moment before they post them
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.on("connect", () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(false));
-  });
-}
 
 describe("porthost start", () => {
   let dataDir: string;

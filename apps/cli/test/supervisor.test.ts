@@ -1,9 +1,16 @@
 import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnvironment } from "@porthost/ports";
-import { readOnlyDir, START_TIMEOUT_MS, startPorthost, tempDir, waitForOutput } from "@porthost/testkit";
+import {
+  connects,
+  freePort,
+  readOnlyDir,
+  START_TIMEOUT_MS,
+  startPorthost,
+  tempDir,
+  waitForOutput,
+} from "@porthost/testkit";
 import { appPids, awaitGone } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
 
@@ -13,22 +20,6 @@ const STOPPED_WITHIN_MS = 10_000; // 10 s
 const BACK_WITHIN_MS = 20_000; // 20 s
 
 const PORTS = Object.fromEntries(["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]));
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.on("connect", () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(false));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("porthost start keeps the host up", () => {
   let env: Record<string, string>;

@@ -45,6 +45,7 @@ export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string;
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+export * from "./net-probes.js";
 export * from "./porthost-process.js";
 export * from "./tls-fixture.js";
 export * from "./read-only-dir.js";

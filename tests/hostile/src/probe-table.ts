@@ -29,6 +29,10 @@ export function renderProbeTable(rows: readonly ProbeRow[]): string {
   const header = ["probe", "limit", "observed", "held"];
   const cells = rows.map((r) => [r.probe, r.limit, r.observed, r.held ? "yes" : "NO"]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]): string => c.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (c: readonly string[]): string =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile } from "node:fs/promises";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanEnvironment, environmentWith } from "@porthost/ports";
-import { readOnlyDir, tempDir, waitForOutput } from "@porthost/testkit";
+import { connects, freePort, readOnlyDir, tempDir, waitForOutput } from "@porthost/testkit";
 import { recordProbe } from "./probe-table.js";
 import { appPid, PORTHOST_BIN, startHostileHost, type HostileHost } from "./hostile-host.js";
 
@@ -62,21 +62,6 @@ function echoes(port: number): Promise<boolean> {
     socket.once("data", (data) => (socket.destroy(), resolve(data.toString() === "still here\n")));
     socket.on("error", () => resolve(false));
   });
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1", () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(false));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function runStart(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
