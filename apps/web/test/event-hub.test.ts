@@ -55,5 +55,12 @@ describe("EventHub", () => {
       { id: 2, ...event(2, "why") },
     ]);
     expect(heard[0]).not.toContain("detail");
+    expect(heard[0]).not.toContain("tls");
+  });
+
+  it("keeps the TLS a connection ran under", () => {
+    const hub = new EventHub(2);
+    const tls = { version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", mode: "implicit" } as const;
+    expect(hub.publish({ ...event(1), tls }).tls).toEqual(tls);
   });
 });

@@ -7,6 +7,10 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const TRANSPORTS = ["tcp", "udp"] as const;
 export type EventTransport = (typeof TRANSPORTS)[number];
 
+/** How TLS began: "implicit" from the first byte (465, 995, 443), "starttls" upgraded by STARTTLS or STLS on a plain port. */
+export const TLS_MODES = ["implicit", "starttls"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
 export const EVENTS_PATH = "/api/events";
 /** The most events in one POST; the web service refuses larger batches. */
 export const MAX_BATCH_EVENTS = 100;
@@ -15,9 +19,27 @@ const MAX_SERVICE_CHARS = 32;
 /** A hard ceiling so a hostile body cannot claim absurd numbers (1 PiB, about 31 years). */
 const MAX_BYTES = 2 ** 50;
 const MAX_DURATION_MS = 1e12;
+const MAX_TLS_NAME_CHARS = 64;
 
 const port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 const byteCount = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_BYTES, description });
+
+/** The TLS a connection ran under, as Node's TLSSocket reports it (getProtocol(), getCipher().name). */
+export const ConnectionTlsSchema = Type.Object(
+  {
+    version: Type.String({ maxLength: MAX_TLS_NAME_CHARS, description: 'the protocol version, e.g. "TLSv1.3"' }),
+    cipher: Type.String({
+      maxLength: MAX_TLS_NAME_CHARS,
+      description: 'the cipher suite, e.g. "TLS_AES_256_GCM_SHA384"',
+    }),
+    mode: Type.Enum(TLS_MODES, {
+      type: "string",
+      description: "implicit: TLS from the first byte; starttls: a plain connection upgraded by STARTTLS or STLS",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ConnectionTls = Static<typeof ConnectionTlsSchema>;
 
 /** One TCP connection or one UDP datagram, as a service saw it: what every service posts to the web service. */
 export const ConnectionEventSchema = Type.Object(
@@ -48,6 +70,7 @@ export const ConnectionEventSchema = Type.Object(
         description: "why, in a few words, when the outcome is not plain ok",
       }),
     ),
+    tls: Type.Optional(ConnectionTlsSchema),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,11 @@
-import { MAX_DETAIL_CHARS, type ConnectionEvent, type EventTransport, type Outcome } from "./connection-event.js";
+import {
+  MAX_DETAIL_CHARS,
+  type ConnectionEvent,
+  type ConnectionTls,
+  type EventTransport,
+  type Outcome,
+  type TlsMode,
+} from "./connection-event.js";
 import { normalizeAddress } from "./remote-address.js";
 
 /** Both ends of a connection or datagram: a socket, a UDP sender's info or a dropped connection has them. */
@@ -19,6 +26,8 @@ export interface EventTally {
   readonly outcome: Outcome;
   /** Why, in a few words; cut to MAX_DETAIL_CHARS. */
   readonly detail?: string | undefined;
+  /** The TLS it ran under, when it did (an implicit TLS port, or after STARTTLS/STLS). */
+  readonly tls?: ConnectionTls | undefined;
 }
 
 function shortDetail(detail: string | undefined): string | undefined {
@@ -51,10 +60,22 @@ export function connectionEvent(
     durationMs: Math.max(0, Math.round(durationMs * 1000) / 1000),
     outcome: tally.outcome,
     detail: shortDetail(tally.detail),
+    tls: tally.tls,
   };
 }
 
 /** A socket's ends, read now: a socket that has closed no longer knows its peer. */
 export function socketEndpoints(socket: Endpoints): Endpoints {
   return { localPort: socket.localPort, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+}
+
+/** What a TLS socket can say about its session: node:tls's TLSSocket has both. */
+export interface TlsSessionInfo {
+  getProtocol(): string | null;
+  getCipher(): { readonly name: string } | null | undefined;
+}
+
+/** The `tls` of a connection event, read from a TLS socket once its handshake is done. */
+export function socketTls(socket: TlsSessionInfo, mode: TlsMode): ConnectionTls {
+  return { version: socket.getProtocol() ?? "unknown", cipher: socket.getCipher()?.name ?? "unknown", mode };
 }

@@ -30,6 +30,12 @@ describe("ConnectionEventSchema", () => {
     expect(Value.Check(ConnectionEventSchema, { ...good, remoteAddress: "::1", transport: "udp" })).toBe(true);
   });
 
+  it("accepts the TLS a connection ran under", () => {
+    const tls = { version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", mode: "starttls" };
+    expect(Value.Check(ConnectionEventSchema, { ...good, tls })).toBe(true);
+    expect(Value.Check(ConnectionEventSchema, { ...good, tls: { ...tls, mode: "implicit" } })).toBe(true);
+  });
+
   it.each([
     ["not an object", "hello", ""],
     ["an array", [good], ""],
@@ -51,6 +57,13 @@ describe("ConnectionEventSchema", () => {
     ["a huge detail", { ...good, detail: "x".repeat(201) }, "/detail"],
     ["an extra field", { ...good, extra: 1 }, "/extra"],
     ["a missing field", (({ outcome: _, ...rest }) => rest)(good), ""],
+    ["an unknown TLS mode", { ...good, tls: { version: "TLSv1.3", cipher: "x", mode: "opportunistic" } }, "/tls/mode"],
+    ["TLS without a cipher", { ...good, tls: { version: "TLSv1.3", mode: "implicit" } }, "/tls"],
+    [
+      "a huge TLS version",
+      { ...good, tls: { version: "v".repeat(65), cipher: "x", mode: "implicit" } },
+      "/tls/version",
+    ],
   ])("refuses %s, pointing at the field", (_what, value, field) => {
     expect(Value.Check(ConnectionEventSchema, value)).toBe(false);
     expect(firstProblem(ConnectionEventSchema, value)).toMatch(new RegExp(`^${field} `));

@@ -8,6 +8,7 @@ import {
   connectionEvent,
   normalizeAddress,
   socketEndpoints,
+  socketTls,
   type Endpoints,
   type EventTally,
 } from "../src/index.js";
@@ -72,6 +73,16 @@ describe("connectionEvent", () => {
     expect(event.detail?.endsWith("…")).toBe(true);
     expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
     expect(connectionEvent("http", "tcp", ends, { ...tally, detail: "short" }).detail).toBe("short");
+  });
+
+  it("carries the TLS a connection ran under, read from a TLS socket", () => {
+    const session = { getProtocol: () => "TLSv1.3", getCipher: () => ({ name: "TLS_AES_256_GCM_SHA384" }) };
+    const tls = socketTls(session, "implicit");
+    expect(tls).toEqual({ version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", mode: "implicit" });
+    const event = connectionEvent("smtp", "tcp", ends, { ...tally, tls });
+    expect(event.tls).toEqual(tls);
+    expect(Value.Check(ConnectionEventSchema, event)).toBe(true);
+    expect(connectionEvent("smtp", "tcp", ends, tally).tls).toBeUndefined();
   });
 
   it("measures from startedAt to now when no duration is given, never below zero", () => {

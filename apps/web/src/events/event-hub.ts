@@ -8,7 +8,7 @@ export type Listener = (event: NumberedEvent) => void;
 export const DEFAULT_HISTORY_EVENTS = 1_000;
 
 // Field by field rather than `{ id, ...event }`: copying by spread is the slow generic path, and
-// this runs for every request the web service answers. One shape for all (detail may be undefined,
+// this runs for every request the web service answers. One shape for all (detail and tls may be undefined,
 // which JSON leaves out).
 function numbered(id: number, e: ConnectionEvent): NumberedEvent {
   return {
@@ -24,6 +24,7 @@ function numbered(id: number, e: ConnectionEvent): NumberedEvent {
     durationMs: e.durationMs,
     outcome: e.outcome,
     detail: e.detail,
+    tls: e.tls,
   };
 }
 
