@@ -3,12 +3,21 @@ export * from "./message-schemas.js";
 export { traceHeaders, parseTraceHeaders, recipientTop, MAX_TRACE_BYTES, type ReceivedBy } from "./trace-headers.js";
 export * from "./mail-store.js";
 export * from "./message-name.js";
-export { MaildirIndex, RECONCILE_INTERVAL_MS, type IndexEntry, type MaildirIndexOptions } from "./maildir-index.js";
+export {
+  MaildirIndex,
+  RECONCILE_INTERVAL_MS,
+  ARRIVAL_POLL_MS,
+  type IndexEntry,
+  type MaildirIndexOptions,
+} from "./maildir-index.js";
 export { DirectorySync } from "./directory-sync.js";
 export { summarizeHeaders, splitAddresses } from "./header-summary.js";
 export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
 export { SUMMARY_FILE } from "./summary-file.js";
+export { BODY_INDEX_FILE, MAX_INDEXED_TEXT_CHARS, SNIPPET_CHARS } from "./body-index.js";
+export { parseSearch, matchesSearch, blindRecipients, SearchSyntaxError, type SearchQuery } from "./message-search.js";
+export { extractLinks, extractCodes, htmlToText } from "./message-extracts.js";
 export {
   lockMaildrop,
   prepareMaildropLocks,

@@ -3,7 +3,8 @@ import { open, readFile, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
-import { isMissing } from "./fd-io.js";
+import { BodyIndex } from "./body-index.js";
+import { isMissing, renamePath } from "./fd-io.js";
 import { decodeHeader, readHeaderText, summarizeHeaders } from "./header-summary.js";
 import {
   deliver,
@@ -14,7 +15,9 @@ import {
   type DeliverySyncs,
 } from "./maildir.js";
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
-import { messageFlags } from "./message-name.js";
+import { extractCodes, extractLinks } from "./message-extracts.js";
+import { arrivalMicros, messageFlags } from "./message-name.js";
+import { matchesSearch, parseSearch, type SearchQuery } from "./message-search.js";
 import { RecipientDeletions } from "./recipient-deletions.js";
 import { SummaryFile } from "./summary-file.js";
 import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
@@ -42,8 +45,18 @@ export interface ListOptions {
   readonly limit?: number;
   /** `nextCursor` of the previous page: the list goes on after that message. */
   readonly cursor?: string;
-  /** Case-insensitive text to find in From, To, Cc or Subject. */
-  readonly query?: string;
+  /**
+   * A search in Mailpit's syntax (see message-search.ts): words found in the headers, the
+   * envelope and the bodies, and qualifiers. A string is parsed (SearchSyntaxError when it cannot be).
+   */
+  readonly query?: string | SearchQuery;
+  /** Skip this many matches first (Mailpit's start); with a cursor, after the cursor. */
+  readonly start?: number;
+}
+
+/** A page of a search: the matches and how many match in all, and of those how many are unread. */
+export interface SearchPage extends MessagePage {
+  readonly unread: number;
 }
 
 export interface AllOptions {
@@ -69,13 +82,10 @@ type StoredSummary = Omit<MessageSummary, "flags">;
 
 interface CachedSummary {
   readonly summary: StoredSummary;
-  /** From, To, Cc and Subject lowercased, for the text filter. */
-  readonly haystack: string;
 }
 
 function cachedSummary(summary: StoredSummary): CachedSummary {
-  const haystack = [summary.from, ...summary.to, ...summary.cc, summary.subject].join("\n").toLowerCase();
-  return { summary, haystack };
+  return { summary };
 }
 
 function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
@@ -103,6 +113,8 @@ export class MailStore {
   /** The summary file read into `summaries`: once, when every summary is first needed. */
   private summaryFileRead: Promise<void> | undefined;
   private pruning: Promise<void> = Promise.resolve();
+  /** The bodies as search reads them, made from each message once. */
+  private readonly bodies: BodyIndex;
 
   private constructor(
     readonly root: string,
@@ -112,6 +124,7 @@ export class MailStore {
     this.syncs = deliverySyncs(root);
     this.deletions = new RecipientDeletions(root);
     this.summaryFile = new SummaryFile(root);
+    this.bodies = new BodyIndex(root, (id) => this.parseFile(id));
   }
 
   /** Opens (creating if needed) the Maildir at `root` and indexes it. */
@@ -150,25 +163,104 @@ export class MailStore {
     return this.index.size;
   }
 
-  async list(options: ListOptions = {}): Promise<MessagePage> {
+  /**
+   * A page of stored mail, newest first, matching `options.query` when given: `limit` matches
+   * after the cursor (or after the first `start`); `total` and `unread` count every match.
+   */
+  async list(options: ListOptions = {}): Promise<SearchPage> {
     await this.index.refresh();
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
-    const query = options.query?.trim().toLowerCase() ?? "";
-    if (query !== "") await this.loadAllSummaries();
-    const page: MessageSummary[] = [];
+    const query = typeof options.query === "string" ? parseSearch(options.query) : options.query;
+    const filtered = query !== undefined && query.terms.length > 0;
+    if (filtered) await this.loadAllSummaries();
+    if (query?.needsBody) await this.loadAllBodies();
+    const picked: IndexEntry[] = [];
+    let skip = Math.max(0, Math.trunc(options.start ?? 0));
+    const cursor = options.cursor;
+    const cursorKey = cursor === undefined ? 0 : arrivalMicros(cursor);
     let more = false;
-    for (const entry of this.index.newestFirst(options.cursor)) {
-      if (query !== "" && !this.summaries.get(entry.id)?.haystack.includes(query)) continue;
-      if (page.length === limit) {
-        more = true;
-        break;
+    let total = 0;
+    let unread = 0;
+    for (const entry of this.index.newestFirst()) {
+      const flags = messageFlags(entry.name);
+      if (filtered) {
+        const cached = this.summaries.get(entry.id);
+        if (
+          !cached ||
+          !matchesSearch({ summary: { ...cached.summary, flags }, body: this.bodies.get(entry.id) }, query)
+        )
+          continue;
       }
+      total++;
+      if (!flags.includes("S")) unread++;
+      // Past the cursor: older than the message it names, whether or not that one is still there.
+      if (cursor !== undefined && (entry.key > cursorKey || (entry.key === cursorKey && entry.id >= cursor))) continue;
+      if (skip > 0) skip--;
+      else if (picked.length < limit) picked.push(entry);
+      else more = true;
+    }
+    const page: MessageSummary[] = [];
+    for (const entry of picked) {
       const summary = await this.summary(entry.id);
       if (summary) page.push(summary);
     }
-    const total = query === "" ? this.index.size : this.countMatches(query);
     const last = page.at(-1);
-    return { messages: page, total, nextCursor: more && last ? last.id : null };
+    return { messages: page, total, unread, nextCursor: more && last ? last.id : null };
+  }
+
+  /** Whether a search query matches one message; undefined when there is no such message. */
+  async matches(id: string, query: SearchQuery): Promise<MessageSummary | undefined> {
+    const summary = await this.summary(id);
+    if (!summary) return undefined;
+    if (query.needsBody) await this.bodies.ensure([id], (known) => this.index.get(known) !== undefined);
+    return matchesSearch({ summary, body: this.bodies.get(id) }, query) ? summary : undefined;
+  }
+
+  /** The first words of a message's text (Mailpit's Snippet) and its count of attachments that are not inline. */
+  async bodySummary(id: string): Promise<{ snippet: string; attachments: number } | undefined> {
+    await this.bodies.ensure([id], (known) => this.index.get(known) !== undefined);
+    return this.bodies.get(id);
+  }
+
+  /** How many messages are not marked seen (no S flag). */
+  async unreadCount(): Promise<number> {
+    await this.index.refresh();
+    let unread = 0;
+    for (const entry of this.index.entries()) if (!messageFlags(entry.name).includes("S")) unread++;
+    return unread;
+  }
+
+  /**
+   * Calls `listener` with the id of each message that arrives from now on, whichever process
+   * stored it (see MaildirIndex.onArrival); returns the function that stops it.
+   */
+  onArrival(listener: (id: string) => void): () => void {
+    return this.index.onArrival((entry) => listener(entry.id));
+  }
+
+  /**
+   * Marks a message read or unread the Maildir way: it moves to cur/ with the S (seen) flag in
+   * `:2,<flags>`, which mutt, Dovecot and Python's mailbox read. False when there is no such message.
+   */
+  async setSeen(id: string, seen: boolean): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const entry = attempt === 0 ? await this.locate(id) : (await this.index.refresh(), this.index.get(id));
+      if (!entry) return false;
+      const flags = new Set(messageFlags(entry.name));
+      if (seen) flags.add("S");
+      else flags.delete("S");
+      const name = `${id}:2,${[...flags].sort().join("")}`;
+      if (entry.dir === "cur" && entry.name === name) return true;
+      if (entry.dir === "new" && !seen) return true;
+      try {
+        await renamePath(path.join(this.root, entry.dir, entry.name), path.join(this.root, "cur", name));
+        this.index.upsert(id, "cur", name);
+        return true;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    return false;
   }
 
   /**
@@ -213,7 +305,18 @@ export class MailStore {
       text: mail.text ?? null,
       html: mail.html === false ? null : (mail.html ?? null),
       attachments: mail.attachments.map(attachmentInfo),
+      links: extractLinks(mail.text ?? null, mail.html === false ? null : (mail.html ?? null)),
+      codes: extractCodes(mail.text ?? null, mail.html === false ? null : (mail.html ?? null)),
     };
+  }
+
+  /** The part a `cid:` URL in the HTML names (Content-ID without angle brackets), with its bytes. */
+  async partByContentId(id: string, contentId: string): Promise<AttachmentContent | undefined> {
+    const parsed = await this.parse(id);
+    if (!parsed) return undefined;
+    const index = parsed.mail.attachments.findIndex((a) => a.cid !== undefined && a.cid === contentId);
+    const attachment = parsed.mail.attachments[index];
+    return attachment && { info: attachmentInfo(attachment, index), content: attachment.content };
   }
 
   /** The stored bytes of a message, Received: header included. */
@@ -287,6 +390,7 @@ export class MailStore {
   async close(): Promise<void> {
     await this.pruning;
     await this.summaryFile.flush();
+    await this.bodies.flush();
     this.index.close();
     await this.syncs.newDir.close();
   }
@@ -309,6 +413,7 @@ export class MailStore {
   private forget(id: string): void {
     this.index.remove(id);
     this.summaries.delete(id);
+    this.bodies.forget(id);
   }
 
   /** The index entry of a message, refreshing the index once if it is not known. */
@@ -337,10 +442,20 @@ export class MailStore {
   private async parse(id: string): Promise<{ summary: MessageSummary; mail: ParsedMail } | undefined> {
     const summary = await this.summary(id);
     if (!summary) return undefined;
-    const mail = await this.withFile(id, (file) =>
+    const mail = await this.parseFile(id);
+    if (mail) this.bodies.remember(id, mail);
+    return mail && { summary, mail };
+  }
+
+  private parseFile(id: string): Promise<ParsedMail | undefined> {
+    return this.withFile(id, (file) =>
       simpleParser(createReadStream(file), { skipTextToHtml: true, skipImageLinks: true }),
     );
-    return mail && { summary, mail };
+  }
+
+  private async loadAllBodies(): Promise<void> {
+    const ids = this.index.entries().map((entry) => entry.id);
+    await this.bodies.ensure(ids, (id) => this.index.get(id) !== undefined);
   }
 
   private async loadSummary(entry: IndexEntry): Promise<CachedSummary | undefined> {
@@ -378,13 +493,5 @@ export class MailStore {
     for (let i = 0; i < missing.length; i += SUMMARY_READ_CONCURRENCY) {
       await Promise.all(missing.slice(i, i + SUMMARY_READ_CONCURRENCY).map((entry) => this.loadSummary(entry)));
     }
-  }
-
-  private countMatches(query: string): number {
-    let total = 0;
-    for (const entry of this.index.entries()) {
-      if (this.summaries.get(entry.id)?.haystack.includes(query)) total++;
-    }
-    return total;
   }
 }

@@ -22,6 +22,11 @@ export interface MaildirIndexOptions {
 export const MAX_PENDING_CHANGES = 10_000;
 /** A full rescan catches what a watcher may have dropped (an inotify queue overflow). */
 export const RECONCILE_INTERVAL_MS = 60_000; // 60 s
+/** Without a watcher (NFS), how often the directories are looked at while someone waits for arrivals. */
+export const ARRIVAL_POLL_MS = 1_000; // 1 s
+
+/** Told of each message the index learns of (not of moves between new/ and cur/). */
+export type ArrivalListener = (entry: IndexEntry) => void;
 
 const SUBDIRS = ["new", "cur"] as const;
 
@@ -43,6 +48,9 @@ export class MaildirIndex {
   private refreshing: Promise<void> | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private needsRescan = false;
+  private readonly arrivalListeners = new Set<ArrivalListener>();
+  private arrivalCheck: NodeJS.Immediate | undefined;
+  private arrivalPoll: NodeJS.Timeout | undefined;
 
   constructor(
     readonly root: string,
@@ -93,6 +101,39 @@ export class MaildirIndex {
     const at = this.insertionPoint(id);
     if (at === this.order.length) this.order.push(entry);
     else this.order.splice(at, 0, entry);
+    this.announce(entry);
+  }
+
+  /**
+   * Calls `listener` for every message that arrives from now on, whichever process put it there:
+   * while anyone listens, a change the watcher reports is applied at once (no polling, no CPU
+   * while nothing arrives); without a watcher the directories are looked at every ARRIVAL_POLL_MS.
+   */
+  onArrival(listener: ArrivalListener): () => void {
+    this.arrivalListeners.add(listener);
+    if (!this.watching && this.arrivalPoll === undefined) {
+      this.arrivalPoll = setInterval(() => void this.refresh().catch(() => undefined), ARRIVAL_POLL_MS).unref();
+    }
+    return () => {
+      this.arrivalListeners.delete(listener);
+      if (this.arrivalListeners.size === 0) {
+        clearInterval(this.arrivalPoll);
+        this.arrivalPoll = undefined;
+      }
+    };
+  }
+
+  private announce(entry: IndexEntry): void {
+    for (const listener of this.arrivalListeners) listener(entry);
+  }
+
+  /** A watched directory changed: apply it now if anyone waits for arrivals (once per event-loop turn). */
+  private changed(): void {
+    if (this.arrivalListeners.size === 0 || this.arrivalCheck !== undefined) return;
+    this.arrivalCheck = setImmediate(() => {
+      this.arrivalCheck = undefined;
+      void this.refresh().catch(() => undefined);
+    });
   }
 
   remove(id: string): void {
@@ -117,6 +158,10 @@ export class MaildirIndex {
     this.watchers = [];
     this.watching = false;
     clearInterval(this.reconcileTimer);
+    clearInterval(this.arrivalPoll);
+    this.arrivalPoll = undefined;
+    if (this.arrivalCheck !== undefined) clearImmediate(this.arrivalCheck);
+    this.arrivalCheck = undefined;
   }
 
   private async doRefresh(): Promise<void> {
@@ -147,6 +192,7 @@ export class MaildirIndex {
             this.pending.clear();
             this.needsRescan = true;
           }
+          this.changed();
         });
         watcher.on("error", () => this.stopWatching());
         this.watchers.push(watcher);
@@ -164,25 +210,31 @@ export class MaildirIndex {
   private stopWatching(): void {
     this.close();
     this.needsRescan = true;
+    for (const listener of [...this.arrivalListeners]) this.onArrival(listener);
   }
 
   private async applyPending(): Promise<void> {
     const names = [...this.pending];
     this.pending.clear();
-    await Promise.all(
+    const seen = await Promise.all(
       names.map(async (relative) => {
         const [dir, name] = relative.split("/") as ["new" | "cur", string];
-        if (!isMessageFileName(name)) return;
-        const id = messageId(name);
+        if (!isMessageFileName(name)) return undefined;
         const exists = await stat(path.join(this.root, relative)).then(
           (s) => s.isFile(),
           () => false,
         );
-        const entry = this.byId.get(id);
-        if (exists) this.upsert(id, dir, name);
-        else if (entry && entry.dir === dir && entry.name === name) this.remove(id);
+        return { id: messageId(name), dir, name, exists };
       }),
     );
+    // Files that exist first: a move from new/ to cur/ updates the entry before its old name is
+    // found gone, so it is not taken for a deletion and an arrival.
+    for (const change of seen) if (change?.exists) this.upsert(change.id, change.dir, change.name);
+    for (const change of seen) {
+      if (!change || change.exists) continue;
+      const entry = this.byId.get(change.id);
+      if (entry && entry.dir === change.dir && entry.name === change.name) this.remove(change.id);
+    }
   }
 
   private async directoryStamp(): Promise<string> {
@@ -209,7 +261,7 @@ export class MaildirIndex {
     }
     const kept = this.order.filter((entry) => seen.has(entry.id));
     for (const entry of this.order) if (!seen.has(entry.id)) this.byId.delete(entry.id);
-    let added = false;
+    const added: IndexEntry[] = [];
     for (const [id, where] of seen) {
       const known = this.byId.get(id);
       if (known) {
@@ -219,12 +271,13 @@ export class MaildirIndex {
         const entry: IndexEntry = { id, key: arrivalMicros(id), ...where };
         this.byId.set(id, entry);
         kept.push(entry);
-        added = true;
+        added.push(entry);
       }
     }
-    if (added) kept.sort(compareEntries);
+    if (added.length > 0) kept.sort(compareEntries);
     this.order.length = 0;
     for (const entry of kept) this.order.push(entry);
+    for (const entry of added) this.announce(entry);
   }
 
   /** The position of `id` in `order` (or where it would go), by binary search. */

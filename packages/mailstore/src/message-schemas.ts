@@ -99,7 +99,14 @@ export const ParsedMessageSchema = Type.Object(
     text: nullable(Type.String()),
     html: nullable(Type.String(), { description: "the HTML part as sent: untrusted, show it only in a sandbox" }),
     attachments: list(AttachmentInfoSchema),
+    links: list(Type.String(), {
+      description: "every http(s) URL in the text and HTML parts, each once, in order (at most 200)",
+    }),
+    codes: list(Type.String(), {
+      description:
+        "likely one-time codes: 4 to 8 digits near a word such as code, verification, OTP or PIN (years, phone numbers and prices left out)",
+    }),
   },
-  { description: "one message parsed: headers, text, HTML, attachment list and SMTP envelope" },
+  { description: "one message parsed: headers, text, HTML, attachment list, links, codes and SMTP envelope" },
 );
 export type ParsedMessage = Static<typeof ParsedMessageSchema>;

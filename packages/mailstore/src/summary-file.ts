@@ -44,8 +44,8 @@ export class SummaryFile<T extends { readonly id: string }> {
   private pending: string[] = [];
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(root: string) {
-    this.file = path.join(root, SUMMARY_FILE);
+  constructor(root: string, fileName = SUMMARY_FILE) {
+    this.file = path.join(root, fileName);
   }
 
   /** The summaries of the messages `holds` says are there, each once. */

@@ -1,0 +1,88 @@
+import type { ParsedMail } from "mailparser";
+import { htmlToText } from "./message-extracts.js";
+import type { BodyEntry } from "./message-search.js";
+import { SummaryFile } from "./summary-file.js";
+
+/**
+ * Beside the summaries: each message's bodies as search reads them, one JSON line each, so a
+ * search after a restart reads one file instead of parsing every message again. A cache like
+ * porthost-summaries.jsonl: deleting it loses nothing.
+ */
+export const BODY_INDEX_FILE = "porthost-bodies.jsonl";
+/**
+ * Body text kept per message for search (characters): words past it are not found. Test mail
+ * is short; 5,000 messages of this much are 80 MiB at worst, and a few MiB as mail usually is.
+ */
+export const MAX_INDEXED_TEXT_CHARS = 16 * 1024;
+/** Mailpit's Snippet: "up to 250 characters". */
+export const SNIPPET_CHARS = 250;
+/** Messages parsed at once when a search needs bodies that are not indexed yet. */
+const PARSE_CONCURRENCY = 8;
+
+/** One message's entry from its parsed form. */
+export function bodyEntry(id: string, mail: ParsedMail): BodyEntry {
+  const html = mail.html === false || mail.html === undefined ? "" : htmlToText(mail.html);
+  const plain = (mail.text ?? "").replace(/\s+/g, " ").trim();
+  const shown = plain === "" ? html.replace(/\s+/g, " ").trim() : plain;
+  const words = `${plain}\n${html}`.replace(/\s+/g, " ").trim().slice(0, MAX_INDEXED_TEXT_CHARS);
+  return {
+    id,
+    text: words.toLowerCase(),
+    snippet: shown.slice(0, SNIPPET_CHARS),
+    attachments: mail.attachments.filter((a) => a.contentDisposition !== "inline" || !a.cid).length,
+  };
+}
+
+/** The body entries of the Maildir's messages, made once per message and kept in memory and in BODY_INDEX_FILE. */
+export class BodyIndex {
+  private readonly entries = new Map<string, BodyEntry>();
+  private readonly file: SummaryFile<BodyEntry>;
+  private fileRead: Promise<void> | undefined;
+
+  constructor(
+    root: string,
+    /** Parses a message; undefined when it is gone. */
+    private readonly parse: (id: string) => Promise<ParsedMail | undefined>,
+  ) {
+    this.file = new SummaryFile<BodyEntry>(root, BODY_INDEX_FILE);
+  }
+
+  get(id: string): BodyEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Keeps the entry of a message parsed for another reason (it is read anyway). */
+  remember(id: string, mail: ParsedMail): BodyEntry {
+    const known = this.entries.get(id);
+    if (known) return known;
+    const entry = bodyEntry(id, mail);
+    this.entries.set(id, entry);
+    this.file.add(entry);
+    return entry;
+  }
+
+  /** Makes sure every message of `ids` has its entry; `holds` says which messages the Maildir still has. */
+  async ensure(ids: readonly string[], holds: (id: string) => boolean): Promise<void> {
+    this.fileRead ??= this.file.read(holds).then((stored) => {
+      for (const entry of stored) if (!this.entries.has(entry.id)) this.entries.set(entry.id, entry);
+    });
+    await this.fileRead;
+    const missing = ids.filter((id) => !this.entries.has(id));
+    for (let i = 0; i < missing.length; i += PARSE_CONCURRENCY) {
+      await Promise.all(
+        missing.slice(i, i + PARSE_CONCURRENCY).map(async (id) => {
+          const mail = await this.parse(id);
+          if (mail && holds(id)) this.remember(id, mail);
+        }),
+      );
+    }
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  flush(): Promise<void> {
+    return this.file.flush();
+  }
+}
