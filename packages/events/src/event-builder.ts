@@ -1,10 +1,9 @@
 import {
   MAX_DETAIL_CHARS,
-  type ConnectionEvent,
   type ConnectionTls,
+  type ConnectionEvent,
   type EventTransport,
   type Outcome,
-  type TlsMode,
 } from "./connection-event.js";
 import { normalizeAddress } from "./remote-address.js";
 
@@ -26,7 +25,7 @@ export interface EventTally {
   readonly outcome: Outcome;
   /** Why, in a few words; cut to MAX_DETAIL_CHARS. */
   readonly detail?: string | undefined;
-  /** The TLS it ran under, when it did (an implicit TLS port, or after STARTTLS/STLS). */
+  /** The TLS it ran under, when it did (an implicit TLS port, or after STARTTLS/STLS): socketTls(). */
   readonly tls?: ConnectionTls | undefined;
 }
 
@@ -67,15 +66,4 @@ export function connectionEvent(
 /** A socket's ends, read now: a socket that has closed no longer knows its peer. */
 export function socketEndpoints(socket: Endpoints): Endpoints {
   return { localPort: socket.localPort, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
-}
-
-/** What a TLS socket can say about its session: node:tls's TLSSocket has both. */
-export interface TlsSessionInfo {
-  getProtocol(): string | null;
-  getCipher(): { readonly name: string } | null | undefined;
-}
-
-/** The `tls` of a connection event, read from a TLS socket once its handshake is done. */
-export function socketTls(socket: TlsSessionInfo, mode: TlsMode): ConnectionTls {
-  return { version: socket.getProtocol() ?? "unknown", cipher: socket.getCipher()?.name ?? "unknown", mode };
 }

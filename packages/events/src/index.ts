@@ -3,3 +3,4 @@ export * from "./app-restart.js";
 export * from "./event-builder.js";
 export * from "./event-sender.js";
 export { normalizeAddress } from "./remote-address.js";
+export * from "./tls-info.js";
