@@ -1,18 +1,18 @@
 import { maildirDirs, maildirRoot } from "@porthost/mailstore";
-import { checkDataDir, readTlsMaterial } from "@porthost/ports";
+import { resolveTls } from "@porthost/devcert";
+import { checkDataDir } from "@porthost/ports";
 import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
 import { buildPop3 } from "./app.js";
 
 await runApp("pop3", async (config, logger, connectionEvents) => {
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
-  const { tls, ...settings } = config.pop3;
   const pop3 = buildPop3({
     host: config.host,
     port: config.services.pop3.port,
     maildir: maildirRoot(config.dataDir),
     logger,
-    settings,
-    ...(tls ? { tls: readTlsMaterial(tls) } : {}),
+    settings: config.pop3,
+    tls: await resolveTls(config),
     events: connectionEvents(),
   });
   capConnectionsPerAddress(pop3.server, {

@@ -1,11 +1,12 @@
 import { maildirDirs, maildirRoot } from "@porthost/mailstore";
-import { checkDataDir, readTlsMaterial } from "@porthost/ports";
+import { resolveTls } from "@porthost/devcert";
+import { checkDataDir } from "@porthost/ports";
 import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
 import { buildSmtp } from "./app.js";
 
 await runApp("smtp", async (config, logger, connectionEvents) => {
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
-  const { tls, users, ...limits } = config.smtp;
+  const { users, ...limits } = config.smtp;
   const smtp = buildSmtp({
     host: config.host,
     port: config.services.smtp.port,
@@ -13,7 +14,7 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
     logger,
     limits,
     users,
-    ...(tls ? { tls: readTlsMaterial(tls) } : {}),
+    tls: await resolveTls(config),
     maxMessages: config.mail.maxMessages,
     events: connectionEvents(),
   });

@@ -10,6 +10,7 @@ import { readDiscardSettings, readEchoSettings, type DiscardSettings, type EchoS
 import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 import { readPop3Settings, type Pop3Settings } from "./pop3-settings.js";
 import { readSupervisorSettings, type SupervisorSettings } from "./supervisor-settings.js";
+import { readTlsSettings, type TlsSettings } from "./tls-settings.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 /** Outside a container every service sits at its well-known port + 8000; the image sets 0. */
@@ -44,12 +45,14 @@ export interface PorthostConfig {
   readonly echo: EchoSettings;
   readonly discard: DiscardSettings;
   readonly events: EventsSettings;
-  /** SMTP limits, AUTH accounts and STARTTLS files. */
+  /** SMTP limits and AUTH accounts. */
   readonly smtp: SmtpSettings;
   /** The mail store: retention. */
   readonly mail: MailSettings;
-  /** POP3 mailbox mode, logins, limits and STLS files. */
+  /** POP3 mailbox mode, logins and limits. */
   readonly pop3: Pop3Settings;
+  /** The certificate every TLS port serves: the user's (PORTHOST_TLS_CERT/_KEY) or the dev CA's. */
+  readonly tls: TlsSettings;
   /** What `porthost start` does when an app stops on its own (PORTHOST_RESTART). */
   readonly supervisor: SupervisorSettings;
 }
@@ -192,9 +195,10 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
   const echo = readEchoSettings(env);
   const discard = readDiscardSettings(env);
   const events = readEventsSettings(env, cwd);
-  const smtp = readSmtpSettings(env, cwd);
+  const smtp = readSmtpSettings(env);
   const mail = readMailSettings(env);
-  const pop3 = readPop3Settings(env, cwd);
+  const pop3 = readPop3Settings(env);
+  const tls = readTlsSettings(env, cwd);
   const supervisor = readSupervisorSettings(env);
   return Object.freeze({
     host,
@@ -210,6 +214,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     smtp,
     mail,
     pop3,
+    tls,
     supervisor,
   });
 }

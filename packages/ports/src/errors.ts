@@ -10,7 +10,8 @@ export type PortConfigErrorCode =
   | "PORTHOST_ERR_ADDR_IN_USE"
   | "PORTHOST_ERR_PORT_PRIVILEGED"
   | "PORTHOST_ERR_ADDR_NOT_AVAILABLE"
-  | "PORTHOST_ERR_DATA_DIR";
+  | "PORTHOST_ERR_DATA_DIR"
+  | "PORTHOST_ERR_TLS";
 
 /** A bad setting, a port conflict or a port that cannot be bound. `message` is the one line to print. */
 export class PortConfigError extends Error {

@@ -12,6 +12,7 @@ export * from "./echo-settings.js";
 export * from "./events-settings.js";
 export * from "./mail-settings.js";
 export * from "./pop3-settings.js";
+export * from "./tls-settings.js";
 export * from "./port-list.js";
 export * from "./data-dir.js";
 export * from "./supervisor-settings.js";

@@ -1,18 +1,9 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { envValue, readInteger, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
 
 export interface SmtpUser {
   readonly username: string;
   readonly password: string;
-}
-
-export interface TlsFiles {
-  /** PEM certificate chain file (PORTHOST_TLS_CERT). */
-  readonly certFile: string;
-  /** PEM private key file (PORTHOST_TLS_KEY). */
-  readonly keyFile: string;
 }
 
 export interface SmtpSettings {
@@ -31,11 +22,9 @@ export interface SmtpSettings {
   readonly greetingDelayMs: number;
   /** Accounts AUTH checks; empty means any credentials pass (AUTH is always optional). */
   readonly users: readonly SmtpUser[];
-  /** STARTTLS is offered only when both files are set. */
-  readonly tls: TlsFiles | undefined;
 }
 
-/** Every SMTP default, in one place; each has a `PORTHOST_SMTP_*` or `PORTHOST_TLS_*` variable. */
+/** Every SMTP default, in one place; each has a `PORTHOST_SMTP_*` variable. */
 export const SMTP_DEFAULTS: SmtpSettings = Object.freeze({
   maxMessageBytes: 25 * 1024 * 1024, // 25 MiB
   maxRecipients: 1000, // recipients per message, as Postfix's smtpd_recipient_limit
@@ -45,7 +34,6 @@ export const SMTP_DEFAULTS: SmtpSettings = Object.freeze({
   maxLineBytes: 4096, // bytes; RFC 5321 asks for at least 512 with extensions
   greetingDelayMs: 0, // ms: smtp-server waits 100 to catch early talkers, a local catcher greets at once
   users: Object.freeze([]), // any credentials pass
-  tls: undefined, // no STARTTLS
 });
 
 export interface MailSettings {
@@ -76,23 +64,7 @@ export function parseSmtpUsers(variable: string, raw: string | undefined): SmtpU
   return users;
 }
 
-/** `PORTHOST_TLS_CERT` and `PORTHOST_TLS_KEY`: both or neither. */
-export function readTlsFiles(env: Env, cwd: string): TlsFiles | undefined {
-  const cert = envValue(env, "PORTHOST_TLS_CERT");
-  const key = envValue(env, "PORTHOST_TLS_KEY");
-  if (cert === undefined && key === undefined) return undefined;
-  if (cert === undefined || key === undefined) {
-    const missing = cert === undefined ? "PORTHOST_TLS_CERT" : "PORTHOST_TLS_KEY";
-    throw new PortConfigError(
-      "PORTHOST_ERR_BAD_VALUE",
-      `${missing} is not set: STARTTLS and STLS need both PORTHOST_TLS_CERT and PORTHOST_TLS_KEY (PEM files)`,
-      missing,
-    );
-  }
-  return Object.freeze({ certFile: path.resolve(cwd, cert), keyFile: path.resolve(cwd, key) });
-}
-
-export function readSmtpSettings(env: Env, cwd: string): SmtpSettings {
+export function readSmtpSettings(env: Env): SmtpSettings {
   const ms = (variable: string, fallback: number, min: number, max: number): number =>
     readInteger(env, variable, fallback, { min, max, unit: "ms" });
   return Object.freeze({
@@ -120,7 +92,6 @@ export function readSmtpSettings(env: Env, cwd: string): SmtpSettings {
     }),
     greetingDelayMs: ms("PORTHOST_SMTP_GREETING_DELAY_MS", SMTP_DEFAULTS.greetingDelayMs, 0, 10_000),
     users: Object.freeze(parseSmtpUsers("PORTHOST_SMTP_USERS", envValue(env, "PORTHOST_SMTP_USERS"))),
-    tls: readTlsFiles(env, cwd),
   });
 }
 
@@ -132,22 +103,4 @@ export function readMailSettings(env: Env): MailSettings {
       unit: "messages",
     }),
   });
-}
-
-export interface TlsMaterial {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-}
-
-/** Reads the PEM files, or stops with one line naming the variable whose file is unreadable. */
-export function readTlsMaterial(files: TlsFiles): TlsMaterial {
-  const read = (variable: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "unreadable";
-      throw new PortConfigError("PORTHOST_ERR_BAD_VALUE", `${variable}=${file} cannot be read (${code})`, variable);
-    }
-  };
-  return { cert: read("PORTHOST_TLS_CERT", files.certFile), key: read("PORTHOST_TLS_KEY", files.keyFile) };
 }

@@ -1,6 +1,6 @@
 import { envValue, readChoice, readInteger, type Env } from "./env-values.js";
 import { PortConfigError } from "./errors.js";
-import { parseSmtpUsers, readTlsFiles, type SmtpUser, type TlsFiles } from "./mail-settings.js";
+import { parseSmtpUsers, type SmtpUser } from "./mail-settings.js";
 
 /** `shared`: one catch-all maildrop, every message, any USER. `recipient`: USER is an address, its mail only. */
 export const POP3_MAILBOX_MODES = ["shared", "recipient"] as const;
@@ -19,22 +19,19 @@ export interface Pop3Settings {
   readonly idleTimeoutMs: number;
   /** Longest command line. */
   readonly maxLineBytes: number;
-  /** STLS is offered only when both files are set (PORTHOST_TLS_CERT, PORTHOST_TLS_KEY, shared with SMTP). */
-  readonly tls: TlsFiles | undefined;
 }
 
-/** Every POP3 default, in one place; each has a `PORTHOST_POP3_*` or `PORTHOST_TLS_*` variable. */
+/** Every POP3 default, in one place; each has a `PORTHOST_POP3_*` variable. */
 export const POP3_DEFAULTS: Pop3Settings = Object.freeze({
   mailbox: "shared", // one catch-all maildrop
   users: Object.freeze([]), // any user name and password pass
   maxConnections: 100, // sessions at once
   idleTimeoutMs: 600_000, // 10 min: RFC 1939's autologout timer is at least 10 minutes
   maxLineBytes: 1024, // bytes; RFC 2449 allows 255, an address alone can be 254
-  tls: undefined, // no STLS
 });
 
 /** POP3 settings from `PORTHOST_POP3_*`; a bad value throws one line naming the variable. */
-export function readPop3Settings(env: Env, cwd: string): Pop3Settings {
+export function readPop3Settings(env: Env): Pop3Settings {
   const mailbox = readChoice(env, "PORTHOST_POP3_MAILBOX", POP3_DEFAULTS.mailbox, POP3_MAILBOX_MODES);
   const users = parseSmtpUsers("PORTHOST_POP3_USERS", envValue(env, "PORTHOST_POP3_USERS"));
   const notAddress = users.find((user) => !/^[^@\s]+@[^@\s]+$/.test(user.username));
@@ -63,6 +60,5 @@ export function readPop3Settings(env: Env, cwd: string): Pop3Settings {
       max: 65_536,
       unit: "bytes",
     }),
-    tls: readTlsFiles(env, cwd),
   });
 }

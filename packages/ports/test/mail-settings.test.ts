@@ -1,16 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  isPortConfigError,
-  MAIL_DEFAULTS,
-  readConfig,
-  parseSmtpUsers,
-  readTlsMaterial,
-  SMTP_DEFAULTS,
-  type Env,
-} from "../src/index.js";
+import { isPortConfigError, MAIL_DEFAULTS, readConfig, parseSmtpUsers, SMTP_DEFAULTS, type Env } from "../src/index.js";
 
 function failure(env: Env): { code: string; variable: string | undefined; message: string } {
   try {
@@ -27,7 +16,6 @@ describe("smtp and mail settings", () => {
     const config = readConfig({}, "/srv");
     expect(config.smtp).toEqual(SMTP_DEFAULTS);
     expect(SMTP_DEFAULTS).toMatchObject({ maxMessageBytes: 25 * 1024 * 1024, greetingDelayMs: 0, users: [] });
-    expect(config.smtp.tls).toBeUndefined();
     expect(config.mail).toEqual(MAIL_DEFAULTS);
     expect(MAIL_DEFAULTS.maxMessages).toBe(5000);
     expect(Object.isFrozen(config.smtp)).toBe(true);
@@ -92,33 +80,5 @@ describe("smtp and mail settings", () => {
     const { variable, message } = failure({ PORTHOST_SMTP_USERS: value });
     expect(variable).toBe("PORTHOST_SMTP_USERS");
     expect(message).toMatch(/user:password pairs/);
-  });
-
-  it("needs both TLS files, resolved against the working directory", () => {
-    expect(failure({ PORTHOST_TLS_CERT: "cert.pem" }).variable).toBe("PORTHOST_TLS_KEY");
-    expect(failure({ PORTHOST_TLS_KEY: "key.pem" }).variable).toBe("PORTHOST_TLS_CERT");
-    const config = readConfig({ PORTHOST_TLS_CERT: "tls/cert.pem", PORTHOST_TLS_KEY: "/etc/key.pem" }, "/srv");
-    expect(config.smtp.tls).toEqual({ certFile: "/srv/tls/cert.pem", keyFile: "/etc/key.pem" });
-  });
-
-  it("reads the TLS files, naming the variable of one that is missing", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "porthost-tls-"));
-    try {
-      const certFile = path.join(dir, "cert.pem");
-      writeFileSync(certFile, "CERT");
-      const keyFile = path.join(dir, "missing-key.pem");
-      let caught: unknown;
-      try {
-        readTlsMaterial({ certFile, keyFile });
-      } catch (error) {
-        caught = error;
-      }
-      expect(isPortConfigError(caught) && caught.variable).toBe("PORTHOST_TLS_KEY");
-      expect((caught as Error).message).toContain("ENOENT");
-      writeFileSync(keyFile, "KEY");
-      expect(readTlsMaterial({ certFile, keyFile }).cert.toString()).toBe("CERT");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

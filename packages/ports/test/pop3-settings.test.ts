@@ -15,7 +15,7 @@ describe("pop3 settings", () => {
   it("defaults to one shared maildrop, any login, no STLS, on 110 + offset", () => {
     const config = readConfig({}, "/srv");
     expect(config.pop3).toEqual(POP3_DEFAULTS);
-    expect(POP3_DEFAULTS).toMatchObject({ mailbox: "shared", users: [], idleTimeoutMs: 600_000, tls: undefined });
+    expect(POP3_DEFAULTS).toMatchObject({ mailbox: "shared", users: [], idleTimeoutMs: 600_000 });
     expect(Object.isFrozen(config.pop3)).toBe(true);
     expect(config.services.pop3).toMatchObject({ port: 8110, implemented: true });
     expect(readConfig({ PORTHOST_PORT_OFFSET: "0" }).services.pop3.port).toBe(110);
@@ -29,8 +29,6 @@ describe("pop3 settings", () => {
         PORTHOST_POP3_MAX_CONNECTIONS: "3",
         PORTHOST_POP3_IDLE_TIMEOUT_MS: "1500",
         PORTHOST_POP3_MAX_LINE_BYTES: "300",
-        PORTHOST_TLS_CERT: "cert.pem",
-        PORTHOST_TLS_KEY: "/keys/key.pem",
       },
       "/srv",
     );
@@ -43,9 +41,7 @@ describe("pop3 settings", () => {
       maxConnections: 3,
       idleTimeoutMs: 1500,
       maxLineBytes: 300,
-      tls: { certFile: "/srv/cert.pem", keyFile: "/keys/key.pem" },
     });
-    expect(config.smtp.tls).toEqual(config.pop3.tls);
   });
 
   it.each([
@@ -59,7 +55,7 @@ describe("pop3 settings", () => {
     [{ PORTHOST_POP3_MAX_CONNECTIONS: "0" }, "PORTHOST_POP3_MAX_CONNECTIONS", /outside 1-100000/],
     [{ PORTHOST_POP3_IDLE_TIMEOUT_MS: "soon" }, "PORTHOST_POP3_IDLE_TIMEOUT_MS", /not a whole number/],
     [{ PORTHOST_POP3_MAX_LINE_BYTES: "100" }, "PORTHOST_POP3_MAX_LINE_BYTES", /outside 255-65536/],
-    [{ PORTHOST_TLS_CERT: "cert.pem" }, "PORTHOST_TLS_KEY", /STLS need both/],
+    [{ PORTHOST_TLS_CERT: "cert.pem" }, "PORTHOST_TLS_KEY", /needs both PORTHOST_TLS_CERT and PORTHOST_TLS_KEY/],
     [{ PORTHOST_POP3_PORT: "8025" }, "PORTHOST_POP3_PORT", /pop3 and smtp both want 8025\/tcp/],
   ])("refuses %o with one line naming %s", (env, variable, message) => {
     const error = failure(env);
