@@ -71,6 +71,19 @@ export const ConnectionEventSchema = Type.Object(
       }),
     ),
     tls: Type.Optional(ConnectionTlsSchema),
+    probe: Type.Optional(
+      Type.Boolean({
+        description:
+          "true for a port check: a TCP client that connected and closed without sending a byte (the switchboard's status probe, porthost scan, nmap -sT), not a failed session",
+      }),
+    ),
+    status: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 599,
+        description: "HTTP only: the status code the request was answered with",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import {
   type EventTransport,
   type Outcome,
 } from "./connection-event.js";
+import { isPortCheck, PORT_CHECK_DETAIL } from "./outcome-words.js";
 import { normalizeAddress } from "./remote-address.js";
 
 /** Both ends of a connection or datagram: a socket, a UDP sender's info or a dropped connection has them. */
@@ -27,6 +28,8 @@ export interface EventTally {
   readonly detail?: string | undefined;
   /** The TLS it ran under, when it did (an implicit TLS port, or after STARTTLS/STLS): socketTls(). */
   readonly tls?: ConnectionTls | undefined;
+  /** HTTP only: the status the request was answered with. */
+  readonly status?: number | undefined;
 }
 
 function shortDetail(detail: string | undefined): string | undefined {
@@ -36,8 +39,9 @@ function shortDetail(detail: string | undefined): string | undefined {
 
 /**
  * The one way every service makes a connection event: the client's address normalised, missing
- * ports as 0, the duration to the microsecond, the detail cut to size. It runs for every request
- * and datagram, so it reads its arguments field by field and copies nothing else.
+ * ports as 0, the duration to the microsecond, the detail cut to size, and a TCP client that sent
+ * nothing marked as a port check (isPortCheck). It runs for every request and datagram, so it
+ * reads its arguments field by field and copies nothing else.
  */
 export function connectionEvent(
   service: string,
@@ -46,6 +50,7 @@ export function connectionEvent(
   tally: EventTally,
 ): ConnectionEvent {
   const durationMs = tally.durationMs ?? Date.now() - tally.startedAt;
+  const probe = isPortCheck(transport, tally);
   return {
     time: new Date(tally.startedAt).toISOString(),
     service,
@@ -57,9 +62,11 @@ export function connectionEvent(
     bytesOut: tally.bytesOut,
     // A wall clock stepped back must not make a negative duration.
     durationMs: Math.max(0, Math.round(durationMs * 1000) / 1000),
-    outcome: tally.outcome,
-    detail: shortDetail(tally.detail),
+    outcome: probe ? "ok" : tally.outcome,
+    detail: probe ? PORT_CHECK_DETAIL : shortDetail(tally.detail),
     tls: tally.tls,
+    probe: probe || undefined,
+    status: tally.status,
   };
 }
 

@@ -4,3 +4,4 @@ export * from "./event-builder.js";
 export * from "./event-sender.js";
 export { normalizeAddress } from "./remote-address.js";
 export * from "./tls-info.js";
+export * from "./outcome-words.js";
