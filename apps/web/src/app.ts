@@ -10,6 +10,9 @@ import { capConnectionsPerAddress, listenTcp, type ListeningEndpoint } from "@po
 import { registerClientRoutes } from "./api/client-routes.js";
 import { registerDocs } from "./api/docs.js";
 import { registerMailRoutes } from "./api/mail-routes.js";
+import { registerMailpitRoutes } from "./api/mailpit-routes.js";
+import { registerWaitRoute } from "./api/wait-route.js";
+import { registerInlinePartRoutes } from "./api/inline-parts.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
 import { registerWhoisRoute } from "./api/whois-route.js";
@@ -135,7 +138,10 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     maxMessages: options.config.mail.maxMessages,
   });
   app.addHook("onClose", () => store.close());
+  registerWaitRoute(app, store);
   registerMailRoutes(app, store);
+  registerInlinePartRoutes(app, store);
+  registerMailpitRoutes(app, store, options.config);
   app.all("/api/*", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(webErrors.notFound()));
   const publicDir = path.resolve(options.publicDir ?? DEFAULT_PUBLIC_DIR);
   if (!existsSync(publicDir)) throw new Error(missingSite(publicDir, options.publicDir === undefined));

@@ -134,4 +134,34 @@ export const webErrors = {
     error: "Not Found",
     message: `Message ${id} has no HTML part`,
   }),
+  noSuchPart: (id: string, cid: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_PART",
+    error: "Not Found",
+    message: `Message ${id} has no part with Content-ID ${JSON.stringify(cid)}`,
+  }),
+  badSearch: (why: string): WebError => ({
+    statusCode: 400,
+    code: "PORTHOST_WEB_BAD_SEARCH",
+    error: "Bad Request",
+    message: `The search cannot be read: ${why}`,
+  }),
+  waitTimedOut: (seconds: number): WebError => ({
+    statusCode: 408,
+    code: "PORTHOST_WEB_WAIT_TIMEOUT",
+    error: "Request Timeout",
+    message: `No matching message arrived within ${seconds} s: wait longer with timeout= (at most 300), or check the address and GET /api/messages`,
+  }),
+  tooManyWaiters: (max: number): WebError => ({
+    statusCode: 503,
+    code: "PORTHOST_WEB_TOO_MANY_WAITERS",
+    error: "Service Unavailable",
+    message: `${max} requests wait for mail already: try again when some have their message`,
+  }),
+  waitEnded: (): WebError => ({
+    statusCode: 503,
+    code: "PORTHOST_WEB_WAIT_ENDED",
+    error: "Service Unavailable",
+    message: "The web service is stopping: wait again once it is back",
+  }),
 } as const;

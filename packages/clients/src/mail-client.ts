@@ -10,8 +10,16 @@ export interface OutgoingMail {
   readonly subject: string;
   readonly text: string;
   readonly html?: string;
-  /** Files by path, or bytes with a name. */
-  readonly attachments?: readonly ({ filename: string; path: string } | { filename: string; content: Buffer })[];
+  readonly cc?: readonly string[];
+  /** Recipients in the envelope only. */
+  readonly bcc?: readonly string[];
+  readonly replyTo?: readonly string[];
+  /** Extra header fields, name to value. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Files by path, or bytes with a name; a `cid` makes it an inline part the HTML can show. */
+  readonly attachments?: readonly (
+    { filename: string; path: string } | { filename: string; content: Buffer; contentType?: string; cid?: string }
+  )[];
 }
 
 export interface SendResult {
@@ -58,6 +66,10 @@ export async function sendMail(address: Address, mail: OutgoingMail, timeoutMs =
       subject: mail.subject,
       text: mail.text,
       ...(mail.html === undefined ? {} : { html: mail.html }),
+      ...(mail.cc === undefined ? {} : { cc: [...mail.cc] }),
+      ...(mail.bcc === undefined ? {} : { bcc: [...mail.bcc] }),
+      ...(mail.replyTo === undefined ? {} : { replyTo: [...mail.replyTo] }),
+      ...(mail.headers === undefined ? {} : { headers: { ...mail.headers } }),
       attachments: [...(mail.attachments ?? [])],
     });
     return {

@@ -1,10 +1,17 @@
 import type { Readable } from "node:stream";
 import { Type } from "typebox";
-import { MAX_PAGE_SIZE, MessagePageSchema, ParsedMessageSchema, type MailStore } from "@porthost/mailstore";
+import {
+  MAX_PAGE_SIZE,
+  MessagePageSchema,
+  ParsedMessageSchema,
+  SearchSyntaxError,
+  type MailStore,
+} from "@porthost/mailstore";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
+import { linkInlineParts } from "./cid-links.js";
 import type { WebApp } from "./web-app.js";
 
-const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._,=\\\\-]{0,254}$";
+export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._,=\\\\-]{0,254}$";
 
 const id = Type.String({ pattern: ID_PATTERN, description: "the message's Maildir unique name" });
 const IdParamsSchema = Type.Object({ id });
@@ -12,9 +19,24 @@ const AttachmentParamsSchema = Type.Object({ id, n: Type.Integer({ minimum: 0, m
 
 const ListQuerySchema = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: "text to find in From, To, Cc or Subject" })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          'a search, Mailpit\'s syntax: words and "phrases" in the headers, envelope (Bcc too) and bodies; to: from: cc: bcc: subject: message-id: has:attachment is:read is:unread after: before:; -term excludes',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
     cursor: Type.Optional(Type.String({ pattern: ID_PATTERN, description: "nextCursor of the previous page" })),
+  },
+  { additionalProperties: false },
+);
+
+const RawQuerySchema = Type.Object(
+  {
+    download: Type.Optional(
+      Type.Enum(["1", "true", "0", "false"], { type: "string", description: "1: as a .eml file to save" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -30,7 +52,7 @@ const noSuchMessage = { 400: WebErrorSchema, 404: WebErrorSchema };
 
 /** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
 export const MAIL_HTML_CSP =
-  "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
+  "sandbox; default-src 'none'; img-src data: cid: 'self'; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
 
 /**
  * The mail API over the shared Maildir (the SMTP service writes it; this service only reads
@@ -41,19 +63,24 @@ export function registerMailRoutes(app: WebApp, store: MailStore): void {
     "/api/messages",
     {
       schema: {
-        summary: "Stored mail, newest first; q filters on From, To, Cc and Subject; pages with cursor",
+        summary: "Stored mail, newest first; q searches the headers, the envelope and the bodies; pages with cursor",
         tags: ["mail"],
         querystring: ListQuerySchema,
         response: { 200: MessagePageSchema, 400: WebErrorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { q, limit, cursor } = request.query;
-      return store.list({
-        ...(q === undefined ? {} : { query: q }),
-        ...(limit === undefined ? {} : { limit }),
-        ...(cursor === undefined ? {} : { cursor }),
-      });
+      try {
+        return await store.list({
+          ...(q === undefined ? {} : { query: q }),
+          ...(limit === undefined ? {} : { limit }),
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+      } catch (error) {
+        if (error instanceof SearchSyntaxError) return reply.code(400).send(webErrors.badSearch(error.message));
+        throw error;
+      }
     },
   );
 
@@ -77,19 +104,21 @@ export function registerMailRoutes(app: WebApp, store: MailStore): void {
     "/api/messages/:id/raw",
     {
       schema: {
-        summary: "The message exactly as stored, with porthost's Received: header",
+        summary: "The message exactly as stored, with porthost's Received: header; ?download=1 saves it as <id>.eml",
         tags: ["mail"],
         params: IdParamsSchema,
+        querystring: RawQuerySchema,
         response: { 200: bytes("text/plain", "the message file, byte for byte"), ...noSuchMessage },
       },
     },
     async (request, reply) => {
       const raw = await store.openRaw(request.params.id);
       if (!raw) return reply.code(404).send(webErrors.noSuchMessage(request.params.id));
+      const download = request.query.download === "1" || request.query.download === "true";
       return reply
-        .type("text/plain; charset=utf-8")
+        .type(download ? "message/rfc822" : "text/plain; charset=utf-8")
         .header("content-length", String(raw.size))
-        .header("content-disposition", `inline; filename="${request.params.id}.eml"`)
+        .header("content-disposition", `${download ? "attachment" : "inline"}; filename="${request.params.id}.eml"`)
         .header("x-content-type-options", "nosniff")
         .send(raw.stream);
     },
@@ -117,7 +146,7 @@ export function registerMailRoutes(app: WebApp, store: MailStore): void {
         .header("content-security-policy", MAIL_HTML_CSP)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
-        .send(message.html);
+        .send(linkInlineParts(message.html, request.params.id));
     },
   );
 
