@@ -1,6 +1,16 @@
 export * from "./maildir.js";
 export * from "./message-schemas.js";
-export { traceHeaders, parseTraceHeaders, recipientTop, MAX_TRACE_BYTES, type ReceivedBy } from "./trace-headers.js";
+export {
+  traceHeaders,
+  parseTraceHeaders,
+  traceSessionId,
+  recipientTop,
+  MAX_TRACE_BYTES,
+  type ReceivedBy,
+} from "./trace-headers.js";
+export * from "./session-schemas.js";
+export * from "./session-log.js";
+export * from "./session-transcript.js";
 export * from "./mail-store.js";
 export * from "./message-name.js";
 export {

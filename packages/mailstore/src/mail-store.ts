@@ -21,7 +21,7 @@ import { matchesSearch, parseSearch, type SearchQuery } from "./message-search.j
 import { RecipientDeletions } from "./recipient-deletions.js";
 import { SummaryFile } from "./summary-file.js";
 import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
-import { parseTraceHeaders } from "./trace-headers.js";
+import { parseTraceHeaders, traceSessionId } from "./trace-headers.js";
 import type { AttachmentInfo, Envelope, MessagePage, MessageSummary, ParsedMessage } from "./message-schemas.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -472,7 +472,8 @@ export class MailStore {
     const headers = summarizeHeaders(loaded.text);
     const envelope = parseTraceHeaders(loaded.text, entry.id);
     const receivedAt = envelope?.receivedAt ?? new Date(entry.key / 1000).toISOString();
-    const cached = cachedSummary({ id: entry.id, receivedAt, size: loaded.size, envelope, ...headers });
+    const sessionId = envelope ? traceSessionId(loaded.text) : null;
+    const cached = cachedSummary({ id: entry.id, receivedAt, size: loaded.size, envelope, sessionId, ...headers });
     if (this.index.get(entry.id)) {
       this.summaries.set(entry.id, cached);
       this.summaryFile.add(cached.summary);

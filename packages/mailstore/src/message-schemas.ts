@@ -60,6 +60,9 @@ export const MessageSummarySchema = Type.Object({
     description:
       "the SMTP envelope from porthost's trace headers, or null for a message another program put in the Maildir",
   }),
+  sessionId: nullable(Type.String(), {
+    description: "the SMTP session that stored it (GET /api/sessions/<id>), from its Received: header, or null",
+  }),
 });
 export type MessageSummary = Static<typeof MessageSummarySchema>;
 

@@ -9,8 +9,8 @@ import path from "node:path";
  * costs a read of the message, and deleting the file loses nothing.
  */
 export const SUMMARY_FILE = "porthost-summaries.jsonl";
-/** The line format; lines of another are passed over (and read again from the messages). */
-const FORMAT = 1;
+/** The line format; lines of another are passed over (and read again from the messages). 2: sessionId. */
+const FORMAT = 2;
 /** The file is rewritten without dead lines when they are most of at least this many. */
 const COMPACT_MIN_LINES = 1_000;
 

@@ -79,6 +79,18 @@ const BODY = /^\t\(body (\S+)\)(;?)$/;
 const FOR = /^\tfor <.*>;$/;
 const DATE = /^\t(.+)$/;
 
+const WITH_ID = /^\twith (?:ESMTP|UTF8SMTP)S?A? id ([^\s;]+);?$/;
+
+/**
+ * The id of the SMTP session that stored a message, from the `id` clause of porthost's own
+ * Received: header (the line after its `by ... (porthost smtp, ...)`), or null.
+ */
+export function traceSessionId(headerText: string): string | null {
+  const lines = headerText.split("\r\n", 64);
+  const by = lines.findIndex((line) => BY.test(line));
+  return by === -1 ? null : (WITH_ID.exec(lines[by + 1] ?? "")?.[1] ?? null);
+}
+
 /**
  * The envelope in the trace headers at the top of a message's header text, or null when the
  * message does not start with porthost's (another program put it in the Maildir). The arrival
