@@ -28,6 +28,8 @@ export interface EventTally {
   readonly detail?: string | undefined;
   /** The TLS it ran under, when it did (an implicit TLS port, or after STARTTLS/STLS): socketTls(). */
   readonly tls?: ConnectionTls | undefined;
+  /** Set by a service for which an empty TCP connection means something else (a knock): never a port check. */
+  readonly notPortCheck?: boolean | undefined;
   /** HTTP only: the status the request was answered with. */
   readonly status?: number | undefined;
 }
@@ -50,7 +52,7 @@ export function connectionEvent(
   tally: EventTally,
 ): ConnectionEvent {
   const durationMs = tally.durationMs ?? Date.now() - tally.startedAt;
-  const probe = isPortCheck(transport, tally);
+  const probe = !tally.notPortCheck && isPortCheck(transport, tally);
   return {
     time: new Date(tally.startedAt).toISOString(),
     service,
