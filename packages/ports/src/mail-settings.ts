@@ -39,11 +39,14 @@ export const SMTP_DEFAULTS: SmtpSettings = Object.freeze({
 export interface MailSettings {
   /** Retention: the Maildir keeps at most this many messages, pruning the oldest. */
   readonly maxMessages: number;
+  /** SMTP and POP3 session records kept beside the Maildir (PORTHOST_SESSIONS_MAX), the oldest pruned. */
+  readonly maxSessions: number;
 }
 
-/** Every mail store default, in one place; each has a `PORTHOST_MAIL_*` variable. */
+/** Every mail store default, in one place; each has a `PORTHOST_MAIL_*` or `PORTHOST_SESSIONS_*` variable. */
 export const MAIL_DEFAULTS: MailSettings = Object.freeze({
   maxMessages: 5000, // messages kept before the oldest are pruned
+  maxSessions: 1000, // session records kept before the oldest are pruned
 });
 
 /** `user:password` pairs separated by commas or whitespace; a password may contain ':'. */
@@ -101,6 +104,11 @@ export function readMailSettings(env: Env): MailSettings {
       min: 1,
       max: 10_000_000,
       unit: "messages",
+    }),
+    maxSessions: readInteger(env, "PORTHOST_SESSIONS_MAX", MAIL_DEFAULTS.maxSessions, {
+      min: 1,
+      max: 1_000_000,
+      unit: "sessions",
     }),
   });
 }
