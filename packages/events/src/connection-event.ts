@@ -84,6 +84,12 @@ export const ConnectionEventSchema = Type.Object(
         description: "HTTP only: the status code the request was answered with",
       }),
     ),
+    session: Type.Optional(
+      Type.String({
+        pattern: "^[0-9a-v]{16}$",
+        description: "SMTP and POP3: the session on record, its transcript at GET /api/sessions/<id>",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -32,6 +32,8 @@ export interface EventTally {
   readonly notPortCheck?: boolean | undefined;
   /** HTTP only: the status the request was answered with. */
   readonly status?: number | undefined;
+  /** SMTP and POP3: the session on record for this connection (its transcript's id). */
+  readonly session?: string | undefined;
 }
 
 function shortDetail(detail: string | undefined): string | undefined {
@@ -69,6 +71,7 @@ export function connectionEvent(
     tls: tally.tls,
     probe: probe || undefined,
     status: tally.status,
+    session: tally.session,
   };
 }
 

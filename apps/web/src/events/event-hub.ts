@@ -25,6 +25,7 @@ function numbered(id: number, e: ConnectionEvent): NumberedEvent {
     outcome: e.outcome,
     detail: e.detail,
     tls: e.tls,
+    session: e.session,
   };
 }
 
