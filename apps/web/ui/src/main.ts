@@ -1,3 +1,4 @@
+import { DispatchPicture } from "./dispatch-picture.js";
 import { byId } from "./dom.js";
 import { EventStream } from "./event-stream.js";
 import { HostPanel } from "./host-panel.js";
@@ -11,9 +12,11 @@ import { tryPanel } from "./try-panel.js";
 const stream = new EventStream("/api/events/stream");
 const host = new HostPanel();
 const traffic = new TrafficPanel(byId("traffic-live"), stream);
+const picture = new DispatchPicture(byId("dispatch-live"), stream);
 const inbox = new InboxPanel(byId("inbox-live"), stream);
 const restarts = new RestartsPanel(byId("restarts"), stream);
 host.onServices((services) => traffic.setServices(services));
+host.onServices((services) => picture.setServices(services));
 // An app stopped or came back: its card's status changed.
 stream.onRestart(() => void host.refresh());
 // A dropped stream may mean a service restarted: read the statuses again when it is back.
