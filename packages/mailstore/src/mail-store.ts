@@ -239,6 +239,14 @@ export class MailStore {
   }
 
   /**
+   * Calls `listener` with the id of each message that leaves the Maildir from now on, whichever
+   * process deleted it (web, POP3, porthost mail delete, pruning); returns the function that stops it.
+   */
+  onRemoval(listener: (id: string) => void): () => void {
+    return this.index.onRemoval((entry) => listener(entry.id));
+  }
+
+  /**
    * Marks a message read or unread the Maildir way: it moves to cur/ with the S (seen) flag in
    * `:2,<flags>`, which mutt, Dovecot and Python's mailbox read. False when there is no such message.
    */

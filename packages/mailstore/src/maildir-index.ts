@@ -27,6 +27,8 @@ export const ARRIVAL_POLL_MS = 1_000; // 1 s
 
 /** Told of each message the index learns of (not of moves between new/ and cur/). */
 export type ArrivalListener = (entry: IndexEntry) => void;
+/** Told of each message that left the Maildir, whichever process deleted it. */
+export type RemovalListener = (entry: IndexEntry) => void;
 
 const SUBDIRS = ["new", "cur"] as const;
 
@@ -49,6 +51,7 @@ export class MaildirIndex {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private needsRescan = false;
   private readonly arrivalListeners = new Set<ArrivalListener>();
+  private readonly removalListeners = new Set<RemovalListener>();
   private arrivalCheck: NodeJS.Immediate | undefined;
   private arrivalPoll: NodeJS.Timeout | undefined;
 
@@ -110,13 +113,26 @@ export class MaildirIndex {
    * while nothing arrives); without a watcher the directories are looked at every ARRIVAL_POLL_MS.
    */
   onArrival(listener: ArrivalListener): () => void {
-    this.arrivalListeners.add(listener);
+    return this.follow(this.arrivalListeners, listener);
+  }
+
+  /** Calls `listener` for every message that leaves the Maildir from now on (a web, POP3 or CLI delete, pruning), as onArrival does. */
+  onRemoval(listener: RemovalListener): () => void {
+    return this.follow(this.removalListeners, listener);
+  }
+
+  private listened(): boolean {
+    return this.arrivalListeners.size > 0 || this.removalListeners.size > 0;
+  }
+
+  private follow<L>(listeners: Set<L>, listener: L): () => void {
+    listeners.add(listener);
     if (!this.watching && this.arrivalPoll === undefined) {
       this.arrivalPoll = setInterval(() => void this.refresh().catch(() => undefined), ARRIVAL_POLL_MS).unref();
     }
     return () => {
-      this.arrivalListeners.delete(listener);
-      if (this.arrivalListeners.size === 0) {
+      listeners.delete(listener);
+      if (!this.listened()) {
         clearInterval(this.arrivalPoll);
         this.arrivalPoll = undefined;
       }
@@ -129,7 +145,7 @@ export class MaildirIndex {
 
   /** A watched directory changed: apply it now if anyone waits for arrivals (once per event-loop turn). */
   private changed(): void {
-    if (this.arrivalListeners.size === 0 || this.arrivalCheck !== undefined) return;
+    if (!this.listened() || this.arrivalCheck !== undefined) return;
     this.arrivalCheck = setImmediate(() => {
       this.arrivalCheck = undefined;
       void this.refresh().catch(() => undefined);
@@ -143,6 +159,7 @@ export class MaildirIndex {
     const at = this.insertionPoint(id);
     if (this.order[at] === entry) this.order.splice(at, 1);
     else this.order.splice(this.order.indexOf(entry), 1);
+    for (const listener of this.removalListeners) listener(entry);
   }
 
   /** Brings the index up to date with the Maildir; concurrent callers share one refresh. */
@@ -210,7 +227,9 @@ export class MaildirIndex {
   private stopWatching(): void {
     this.close();
     this.needsRescan = true;
-    for (const listener of [...this.arrivalListeners]) this.onArrival(listener);
+    if (this.listened()) {
+      this.arrivalPoll = setInterval(() => void this.refresh().catch(() => undefined), ARRIVAL_POLL_MS).unref();
+    }
   }
 
   private async applyPending(): Promise<void> {
@@ -260,7 +279,8 @@ export class MaildirIndex {
       }
     }
     const kept = this.order.filter((entry) => seen.has(entry.id));
-    for (const entry of this.order) if (!seen.has(entry.id)) this.byId.delete(entry.id);
+    const removed = this.order.filter((entry) => !seen.has(entry.id));
+    for (const entry of removed) this.byId.delete(entry.id);
     const added: IndexEntry[] = [];
     for (const [id, where] of seen) {
       const known = this.byId.get(id);
@@ -278,6 +298,7 @@ export class MaildirIndex {
     this.order.length = 0;
     for (const entry of kept) this.order.push(entry);
     for (const entry of added) this.announce(entry);
+    for (const entry of removed) for (const listener of this.removalListeners) listener(entry);
   }
 
   /** The position of `id` in `order` (or where it would go), by binary search. */
