@@ -15,6 +15,9 @@ import { registerWaitRoute } from "./api/wait-route.js";
 import { registerInlinePartRoutes } from "./api/inline-parts.js";
 import { registerPortsRoute } from "./api/ports-route.js";
 import { registerWhoamiRoute } from "./api/whoami-route.js";
+import { registerCaRoute } from "./api/ca-route.js";
+import { closeHttpsListener, httpsListener } from "./https-listener.js";
+import type { ResolvedTls } from "@porthost/devcert";
 import { registerWhoisRoute } from "./api/whois-route.js";
 import type { WebApp } from "./api/web-app.js";
 import { checkHost } from "./host-check.js";
@@ -52,6 +55,10 @@ export interface WebOptions {
   readonly port?: number;
   readonly publicDir?: string;
   readonly logger?: Logger;
+  /** What the https port serves (resolveTls); without it only the http port listens. */
+  readonly tls?: ResolvedTls;
+  /** Overrides config's https port (0 in tests). */
+  readonly httpsPort?: number;
 }
 
 export interface WebService {
@@ -130,6 +137,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   await registerDocs(app);
   registerPortsRoute(app, options.config);
   registerWhoamiRoute(app);
+  registerCaRoute(app, options.tls?.ca);
   registerWhoisRoute(app, options.config);
   registerEventRoutes(app, hub, options.config.events.token, limits);
   registerClientRoutes(app, options.config);
@@ -153,15 +161,32 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     host: options.config.host,
     port: options.port ?? options.config.services.http.port,
   };
+  // HTTPS is the same app: its decrypted connections join the HTTP server's (https-listener.ts).
+  const https =
+    options.tls &&
+    httpsListener(app.server, {
+      tls: options.tls,
+      limits,
+      maxPerAddress: options.config.connections.maxPerAddress,
+      hub,
+      logger,
+    });
+  const httpsTarget = {
+    ...target,
+    service: "https" as const,
+    port: options.httpsPort ?? options.config.services.https.port,
+  };
   return {
     app,
     hub,
     async listen() {
       await app.ready();
-      return [await listenTcp(app.server, target)];
+      const endpoints = [await listenTcp(app.server, target)];
+      if (https) endpoints.push(await listenTcp(https, httpsTarget));
+      return endpoints;
     },
     async close() {
-      await app.close();
+      await Promise.all([https && closeHttpsListener(https), app.close()]);
     },
   };
 }

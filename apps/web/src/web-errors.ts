@@ -20,6 +20,13 @@ export const webErrors = {
     error: "Not Found",
     message: "No file or route at this path",
   }),
+  noDevCa: (): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_DEV_CA",
+    error: "Not Found",
+    message:
+      "porthost serves your own certificate (PORTHOST_TLS_CERT), so it has no development CA to offer: trust your certificate's issuer",
+  }),
   methodNotAllowed: (allowed: readonly string[]): WebError => ({
     statusCode: 405,
     code: "PORTHOST_WEB_METHOD_NOT_ALLOWED",

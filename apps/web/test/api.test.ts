@@ -139,6 +139,7 @@ describe("/api/docs", () => {
       [
         "GET /api/ports",
         "GET /api/whoami",
+        "GET /ca.pem",
         "GET /api/whois/{query}",
         "POST /api/events",
         "GET /api/events",
@@ -211,6 +212,7 @@ describe("GET /api/ports live status", () => {
       PORTHOST_SMTP_ADDR: `127.0.0.1:${upPort}`,
       PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}`,
       PORTHOST_POP3_ADDR: `127.0.0.1:${downPort}`,
+      PORTHOST_HTTPS_ADDR: `127.0.0.1:${downPort}`,
     });
     const web = await buildWeb({ config });
     const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
@@ -218,7 +220,7 @@ describe("GET /api/ports live status", () => {
     expect(status.smtp).toBe("up");
     expect(status.echo).toBe("down");
     expect(status.pop3).toBe("down");
-    expect(status.https).toBe("not served");
+    expect(status.https).toBe("down");
     await web.close();
     listener.close();
   });

@@ -1,3 +1,4 @@
+import { ConnectionTlsSchema } from "@porthost/events/schema";
 import { Type, type Static, type TSchema } from "typebox";
 
 /** The replies of GET /api/ports, /api/whoami and /api/whois/:query: what port numbers mean here. */
@@ -57,6 +58,7 @@ export const WhoamiSchema = Type.Object(
     server: endpoint("this side: the address and port that took the connection"),
     service: Type.String({ description: "the porthost service that answered" }),
     transport: TransportSchema,
+    tls: Type.Optional(ConnectionTlsSchema),
     httpVersion: Type.String(),
     method: Type.String(),
     url: Type.String(),

@@ -1,4 +1,5 @@
-import { normalizeAddress } from "@porthost/events";
+import { TLSSocket } from "node:tls";
+import { normalizeAddress, socketTls } from "@porthost/events";
 import { rangeClass, readEphemeralRange } from "@porthost/ports";
 import { WhoamiSchema } from "./ports-schemas.js";
 import type { WebApp } from "./web-app.js";
@@ -19,13 +20,14 @@ export function registerWhoamiRoute(app: WebApp): void {
     "/api/whoami",
     {
       schema: {
-        summary: "Both ends of this HTTP connection: your ephemeral port and the server's port",
+        summary: "Both ends of this HTTP connection: your ephemeral port, the server's port, and the TLS over HTTPS",
         tags: ["ports"],
         response: { 200: WhoamiSchema },
       },
     },
     async (request) => {
       const socket = request.raw.socket;
+      const secure = socket instanceof TLSSocket;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
@@ -33,8 +35,9 @@ export function registerWhoamiRoute(app: WebApp): void {
       return {
         client: describe(socket.remoteAddress, socket.remotePort),
         server: describe(socket.localAddress, socket.localPort),
-        service: "http",
+        service: secure ? "https" : "http",
         transport: "tcp" as const,
+        ...(secure ? { tls: socketTls(socket, "implicit") } : {}),
         httpVersion: request.raw.httpVersion,
         method: request.method,
         url: request.url,

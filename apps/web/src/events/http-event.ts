@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { EVENTS_PATH, connectionEvent, type ConnectionEvent, type Outcome } from "@porthost/events";
+import { TLSSocket } from "node:tls";
+import { EVENTS_PATH, connectionEvent, socketTls, type ConnectionEvent, type Outcome } from "@porthost/events";
 
 /** One answered HTTP request. */
 export interface ServedRequest {
@@ -27,12 +28,14 @@ export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
   if (served.url.startsWith(EVENTS_PATH)) return undefined;
   const { socket, status, durationMs } = served;
   // The socket is open while its request is answered: its ends are read straight from it.
-  return connectionEvent("http", "tcp", socket, {
+  const secure = socket instanceof TLSSocket;
+  return connectionEvent(secure ? "https" : "http", "tcp", socket, {
     startedAt: Date.now() - durationMs,
     durationMs,
     bytesIn: served.bytesIn,
     bytesOut: served.bytesOut,
     outcome: outcomeOf(status),
     detail: `${served.method} ${served.url} ${status}`,
+    tls: secure ? socketTls(socket, "implicit") : undefined,
   });
 }

@@ -1,0 +1,68 @@
+import type { Server as HttpServer } from "node:http";
+import tls from "node:tls";
+import { connectionEvent, socketEndpoints, tlsFailureDetail } from "@porthost/events";
+import { connectionFields, type Logger } from "@porthost/log";
+import type { HttpSettings, TlsMaterial } from "@porthost/ports";
+import { capConnectionsPerAddress } from "@porthost/runner";
+import type { EventHub } from "./events/event-hub.js";
+
+export interface HttpsListenerOptions {
+  readonly tls: TlsMaterial;
+  readonly limits: HttpSettings;
+  readonly maxPerAddress: number;
+  readonly hub: EventHub;
+  readonly logger: Logger;
+}
+
+/**
+ * The https port: a TLS server whose decrypted connections go to the same node HTTP server
+ * fastify runs (node's http docs: any duplex stream may be handed to `connection`), so HTTP and
+ * HTTPS share one parser, one set of routes and hooks (host check, pipelining limit, request
+ * events), and the HTTP server's timeouts and per-address cap. The TLS server has its own
+ * connection limit and per-address cap, counted before the handshake, and a handshake timeout,
+ * so clients that never finish one cannot hold the port.
+ */
+export function httpsListener(http: HttpServer, options: HttpsListenerOptions): tls.Server {
+  const { limits, hub, logger } = options;
+  const server = tls.createServer({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ALPNProtocols: ["http/1.1"],
+    handshakeTimeout: limits.headersTimeoutMs,
+  });
+  server.maxConnections = limits.maxConnections;
+  server.on("secureConnection", (socket) => http.emit("connection", socket));
+  // A client that does not trust the certificate, speaks plain HTTP to this port, or goes quiet.
+  server.on("tlsClientError", (error, socket) => {
+    const endpoints = socketEndpoints(socket);
+    const detail = tlsFailureDetail(error);
+    logger.info({ ...connectionFields(socket), detail }, "TLS handshake failed");
+    hub.publish(
+      connectionEvent("https", "tcp", endpoints, {
+        startedAt: Date.now(),
+        durationMs: 0,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        outcome: "refused",
+        detail,
+      }),
+    );
+    socket.destroy();
+  });
+  capConnectionsPerAddress(server, {
+    service: "https",
+    maxPerAddress: options.maxPerAddress,
+    serviceMaxConnections: limits.maxConnections,
+    logger,
+    events: { send: (event) => hub.publish(event) },
+  });
+  return server;
+}
+
+/** Stops the https port: no new connections; the ones open close with the HTTP server's. */
+export function closeHttpsListener(server: tls.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}
