@@ -26,6 +26,8 @@ describe("npm start's services answer curl, swaks and nc", () => {
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
       PORTHOST_POP3_PORT: "0",
+      PORTHOST_KNOCK_PORT: "0",
+      PORTHOST_VAULT_PORT: "0",
     });
   });
   afterAll(async () => {

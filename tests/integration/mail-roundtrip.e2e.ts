@@ -53,6 +53,8 @@ describe("mail in on the SMTP port, out on the POP3 port, with outside clients",
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
       PORTHOST_POP3_PORT: "0",
+      PORTHOST_KNOCK_PORT: "0",
+      PORTHOST_VAULT_PORT: "0",
     });
     const sent = await run(
       process.execPath,

@@ -25,6 +25,9 @@ Commands:
   echo <text> [--udp] [--json]
                              a TCP (or UDP) round trip to the echo service, showing
                              both ports
+  knock [host] [--spa] [--json]
+                             the knock sequence (or one SPA datagram, with
+                             PORTHOST_KNOCK_KEY) to host, then the vault it opens
   scan [host] [--ports <list>] [--timeout <ms>] [--json]
                              a TCP connect scan (like nmap -sT) of host (default
                              porthost's) over ports 1-1024 and porthost's own, or
@@ -46,7 +49,7 @@ Options:
 Settings come from the environment: PORTHOST_HOST, PORTHOST_PORT_OFFSET,
 PORTHOST_<SERVICE>_PORT, PORTHOST_<SERVICE>_ADDR, PORTHOST_DATA_DIR, PORTHOST_LOG_LEVEL,
 PORTHOST_TLS_CERT/KEY, PORTHOST_MAIL_MAX, and each service's limits and accounts:
-PORTHOST_HTTP_*, PORTHOST_SMTP_*, PORTHOST_ECHO_*, PORTHOST_DISCARD_*, PORTHOST_POP3_*,
+PORTHOST_HTTP_*, PORTHOST_SMTP_*, PORTHOST_ECHO_*, PORTHOST_DISCARD_*, PORTHOST_POP3_*, PORTHOST_KNOCK_*,
 PORTHOST_EVENTS_TOKEN(_FILE). The README's Configuration table lists them all.
 `;
 
@@ -60,6 +63,7 @@ async function run(argv: readonly string[]): Promise<number> {
         help: { type: "boolean", short: "h" },
         json: { type: "boolean" },
         udp: { type: "boolean" },
+        spa: { type: "boolean" },
         from: { type: "string" },
         to: { type: "string", multiple: true },
         subject: { type: "string" },
@@ -100,6 +104,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return print(await sendCommand(values, config, json));
     case "echo":
       return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
+    case "knock":
+      return print(await (await import("./commands/knock.js")).knockCommand(rest, values, config, json));
     case "scan":
       return print(await scanCommand(rest, values, config, json));
     case "mail": {

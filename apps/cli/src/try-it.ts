@@ -21,6 +21,10 @@ export function tryIt(
         : `npx porthost echo hello   (or: ${nc})`;
     case "discard":
       return `${nc}   (type; nothing comes back)`;
+    case "knock":
+      return `npx porthost knock   (or: knock ${host} ${(service.sequence ?? []).map((s) => `${s.port}:${s.transport}`).join(" ")})`;
+    case "vault":
+      return `nc ${host} ${port}   (reset until you knock; then a greeting)`;
     case "pop3":
       // One maildrop per recipient: the user name is the address the mail was sent to.
       return `curl pop3://${formatAddress({ host, port })}/1 -u ${config.pop3.mailbox === "recipient" ? "you@example.test" : "you"}:anything   (or: ${nc})`;

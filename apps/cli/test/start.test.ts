@@ -32,6 +32,8 @@ describe("porthost start", () => {
       PORTHOST_ECHO_PORT: "0",
       PORTHOST_DISCARD_PORT: "0",
       PORTHOST_POP3_PORT: "0",
+      PORTHOST_KNOCK_PORT: "0",
+      PORTHOST_VAULT_PORT: "0",
     };
   });
   afterAll(() => remove());
@@ -50,9 +52,14 @@ describe("porthost start", () => {
         // Every port was 0, so the kernel chose the web's: the others must report to that one.
         expect(await heardOf(first.port("http"), "smtp")).toContain("smtp");
 
-        const taken = Object.fromEntries(
-          first.rows.map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),
-        );
+        const knocks = first.rows.filter((r) => r.service === "knock");
+        const taken = Object.fromEntries([
+          ...first.rows
+            .filter((r) => r.service !== "knock")
+            .map((r) => [`PORTHOST_${r.service.toUpperCase()}_PORT`, String(r.port)]),
+          // The knock service is a sequence of ports, set in one variable.
+          ["PORTHOST_KNOCK_SEQUENCE", knocks.map((r) => `${r.port}:${r.transport}`).join(",")],
+        ]);
         const second = await runCli(["start"], { ...env, ...taken });
         expect(second.code).toBe(1);
         // Every endpoint of the table is named, each on its own line: tcp and udp, echo and discard.

@@ -19,7 +19,9 @@ const STOPPED_WITHIN_MS = 10_000; // 10 s
 /** The first restart waits 1 s; the app then starts on a busy machine. */
 const BACK_WITHIN_MS = 20_000; // 20 s
 
-const PORTS = Object.fromEntries(["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]));
+const PORTS = Object.fromEntries(
+  ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]),
+);
 
 describe("porthost start keeps the host up", () => {
   let env: Record<string, string>;
@@ -37,7 +39,7 @@ describe("porthost start keeps the host up", () => {
       async () => {
         const porthost = await startPorthost(BIN, env);
         const pids = Object.values(appPids(porthost.process.pid!));
-        expect(pids).toHaveLength(4);
+        expect(pids).toHaveLength(5);
         const exited = new Promise((resolve) => porthost.process.once("exit", resolve));
         porthost.process.kill(signal);
         expect(await exited).toBe(0);

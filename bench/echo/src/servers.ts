@@ -76,7 +76,7 @@ function stopped(child: ChildProcess, stop: () => void): Promise<void> {
  * UDP row would measure the limit and not the socket.
  */
 export async function startPorthostAsUsersDo(dataDir: string): Promise<EchoServer> {
-  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
   const porthost = await startPorthost(BIN, {
     PORTHOST_DATA_DIR: dataDir,
     ...Object.fromEntries(ports),

@@ -11,6 +11,13 @@ import { readEventsSettings, type EventsSettings } from "./events-settings.js";
 import { readPop3Settings, type Pop3Settings } from "./pop3-settings.js";
 import { readSupervisorSettings, type SupervisorSettings } from "./supervisor-settings.js";
 import { readTlsSettings, type TlsSettings } from "./tls-settings.js";
+import {
+  KNOCK_SEQUENCE_VARIABLE,
+  parseKnockSequence,
+  readKnockSettings,
+  type KnockSettings,
+  type KnockStep,
+} from "./knock-settings.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 /** Outside a container every service sits at its well-known port + 8000; the image sets 0. */
@@ -31,6 +38,8 @@ export interface ResolvedService extends ServiceSpec {
   readonly portSource: string;
   /** Where a client of this service connects (`PORTHOST_<SERVICE>_ADDR`). */
   readonly addr: Address;
+  /** The knock sequence's endpoints in order, as they listen (offset applied, or `PORTHOST_KNOCK_SEQUENCE`). */
+  readonly sequence?: readonly KnockStep[];
 }
 
 export interface PorthostConfig {
@@ -55,6 +64,8 @@ export interface PorthostConfig {
   readonly tls: TlsSettings;
   /** What `porthost start` does when an app stops on its own (PORTHOST_RESTART). */
   readonly supervisor: SupervisorSettings;
+  /** Port knocking: the sequence's timeout, the vault's window and the SPA key (PORTHOST_KNOCK_*). */
+  readonly knock: KnockSettings;
 }
 
 export function portVariable(name: ServiceName): string {
@@ -130,7 +141,56 @@ export function clientHost(bindHost: string): string {
   return bindHost;
 }
 
+/** A sequence's endpoints: `PORTHOST_KNOCK_SEQUENCE` as written, or each well-known number + the offset. */
+function resolveSequence(spec: ServiceSpec, env: Env, offset: number): { steps: KnockStep[]; source: string } {
+  const explicit = envValue(env, KNOCK_SEQUENCE_VARIABLE);
+  if (explicit !== undefined)
+    return { steps: parseKnockSequence(KNOCK_SEQUENCE_VARIABLE, explicit), source: KNOCK_SEQUENCE_VARIABLE };
+  const single = envValue(env, portVariable(spec.name));
+  // 0 (tests): every knock on a port the system picks, as PORTHOST_<SERVICE>_PORT=0 does for the others.
+  if (single === "0")
+    return {
+      steps: (spec.sequence ?? []).map((s) => ({ port: 0, transport: s.transport })),
+      source: portVariable(spec.name),
+    };
+  if (single !== undefined) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_BAD_VALUE",
+      `${portVariable(spec.name)}=${single} does not apply: ${spec.name} is a sequence of ports, set ${KNOCK_SEQUENCE_VARIABLE} (e.g. 9022:udp,9022:tcp,9021:udp) or ${portVariable(spec.name)}=0`,
+      portVariable(spec.name),
+    );
+  }
+  const steps = (spec.sequence ?? []).map((step) => ({ port: step.port + offset, transport: step.transport }));
+  const past = steps.find((step) => step.port > 65535);
+  if (past) {
+    throw new PortConfigError(
+      "PORTHOST_ERR_PORT_RANGE",
+      `PORTHOST_PORT_OFFSET=${offset} puts a knock at ${past.port}, past 65535: use a smaller offset or set ${KNOCK_SEQUENCE_VARIABLE}`,
+      "PORTHOST_PORT_OFFSET",
+    );
+  }
+  return {
+    steps,
+    source: `${spec.sequence?.map((s) => `${s.port}/${s.transport}`).join(", ")} + PORTHOST_PORT_OFFSET ${offset}`,
+  };
+}
+
 function resolveService(spec: ServiceSpec, env: Env, host: string, offset: number): ResolvedService {
+  if (spec.sequence) {
+    const { steps, source } = resolveSequence(spec, env, offset);
+    const first = steps[0]!;
+    const addrVar = addrVariable(spec.name);
+    const addrRaw = envValue(env, addrVar);
+    const addr = addrRaw !== undefined ? parseAddress(addrVar, addrRaw) : { host: clientHost(host), port: first.port };
+    return Object.freeze({
+      ...spec,
+      transports: [...new Set(steps.map((s) => s.transport))],
+      port: first.port,
+      portSource: source,
+      addr: Object.freeze(addr),
+      sequence: Object.freeze(steps.map((s) => Object.freeze(s))),
+    });
+  }
   const variable = portVariable(spec.name);
   const explicit = envValue(env, variable);
   let port: number;
@@ -159,15 +219,16 @@ function resolveService(spec: ServiceSpec, env: Env, host: string, offset: numbe
 function refuseConflicts(services: readonly ResolvedService[]): void {
   const owners = new Map<string, ResolvedService>();
   for (const service of services) {
-    if (service.port === 0) continue;
-    for (const transport of service.transports) {
-      const key = `${service.port}/${transport}`;
+    for (const { port, transport } of endpoints(service)) {
+      if (port === 0) continue;
+      const key = `${port}/${transport}`;
       const other = owners.get(key);
       if (other) {
+        const variable = service.sequence ? KNOCK_SEQUENCE_VARIABLE : portVariable(service.name);
         throw new PortConfigError(
           "PORTHOST_ERR_PORT_CONFLICT",
-          `${service.name} and ${other.name} both want ${key} (${service.portSource}; ${other.portSource}): one port and transport serves one service, so change ${portVariable(service.name)}`,
-          portVariable(service.name),
+          `${service.name} and ${other.name} both want ${key} (${service.portSource}; ${other.portSource}): one port and transport serves one service, so change ${variable}`,
+          variable,
         );
       }
       owners.set(key, service);
@@ -200,6 +261,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
   const pop3 = readPop3Settings(env);
   const tls = readTlsSettings(env, cwd);
   const supervisor = readSupervisorSettings(env);
+  const knock = readKnockSettings(env);
   return Object.freeze({
     host,
     portOffset,
@@ -216,11 +278,13 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     pop3,
     tls,
     supervisor,
+    knock,
   });
 }
 
 /** The endpoints (port and transport) a service binds, in table order. */
 export function endpoints(service: ResolvedService): { port: number; transport: Transport }[] {
+  if (service.sequence) return service.sequence.map((step) => ({ ...step }));
   return service.transports.map((transport) => ({ port: service.port, transport }));
 }
 

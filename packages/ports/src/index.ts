@@ -16,3 +16,4 @@ export * from "./tls-settings.js";
 export * from "./port-list.js";
 export * from "./data-dir.js";
 export * from "./supervisor-settings.js";
+export * from "./knock-settings.js";

@@ -2,10 +2,10 @@
 
 export type Transport = "tcp" | "udp";
 
-export type ServiceName = "http" | "https" | "smtp" | "pop3" | "echo" | "discard";
+export type ServiceName = "http" | "https" | "smtp" | "pop3" | "echo" | "discard" | "knock" | "vault";
 
 /** The app (process, container) that serves a service. */
-export type AppName = "web" | "smtp" | "echo" | "pop3";
+export type AppName = "web" | "smtp" | "echo" | "pop3" | "knock";
 
 export interface ServiceSpec {
   readonly name: ServiceName;
@@ -16,6 +16,11 @@ export interface ServiceSpec {
   readonly app: AppName;
   /** False for services the table knows but no app serves yet. */
   readonly implemented: boolean;
+  /**
+   * A service of several endpoints in order (the knock sequence), as well-known numbers: each
+   * moves with the offset; `wellKnownPort` is the first, `transports` those the steps use.
+   */
+  readonly sequence?: readonly { readonly port: number; readonly transport: Transport }[];
 }
 
 export const SERVICES: readonly ServiceSpec[] = Object.freeze([
@@ -68,10 +73,36 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     name: "https",
     transports: ["tcp"],
     wellKnownPort: 443,
-    description: "HTTP over TLS: the same web app, with porthost's development certificate",
+    description: "HTTP over TLS",
     rfc: "RFC 9110, RFC 8446",
     app: "web",
+    implemented: false,
+  },
+  {
+    // RFC 4727's "exp1" (1021), one of the two numbers IANA keeps for experiments: the vault is
+    // no real service, and no registered one is squatted (1021/1022 + 8000 lands on 9021/9022).
+    name: "vault",
+    transports: ["tcp"],
+    wellKnownPort: 1021,
+    description: "A one-line greeting behind the knock: reset unless your address knocked",
+    rfc: "RFC 4727 (exp1)",
+    app: "knock",
     implemented: true,
+  },
+  {
+    // RFC 4727's "exp1" and "exp2" (1021, 1022) again: one number on two transports is two doors.
+    name: "knock",
+    transports: ["udp", "tcp"],
+    wellKnownPort: 1022,
+    description: "Port knocking: these ports in order open the vault to your address for a while",
+    rfc: "RFC 4727 (exp1, exp2)",
+    app: "knock",
+    implemented: true,
+    sequence: [
+      { port: 1022, transport: "udp" },
+      { port: 1022, transport: "tcp" },
+      { port: 1021, transport: "udp" },
+    ],
   },
 ] satisfies ServiceSpec[]);
 

@@ -18,7 +18,7 @@ export interface HostileHost extends RunningPorthost {
  */
 export async function startHostileHost(env: Record<string, string> = {}): Promise<HostileHost> {
   const { dir, remove } = await tempDir("porthost-hostile-");
-  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
   const host = await startPorthost(PORTHOST_BIN, { PORTHOST_DATA_DIR: dir, ...Object.fromEntries(ports), ...env });
   return {
     ...host,

@@ -9,7 +9,7 @@ import { recordProbe } from "./probe-table.js";
 import { appPid, PORTHOST_BIN, startHostileHost, type HostileHost } from "./hostile-host.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const PORTS = Object.fromEntries(["HTTP", "SMTP", "ECHO", "DISCARD", "POP3"].map((s) => [`PORTHOST_${s}_PORT`, "0"]));
+const PORTS = Object.fromEntries(["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]));
 
 /** npm start builds first: a few seconds when nothing changed, minutes after a change. */
 const NPM_START_UP_MS = 300_000; // 5 min

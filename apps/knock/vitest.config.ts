@@ -1,0 +1,3 @@
+import { unitTests } from "@porthost/vitest-config";
+
+export default unitTests;

@@ -1,0 +1,3 @@
+import { e2eTests } from "@porthost/vitest-config";
+
+export default e2eTests();
