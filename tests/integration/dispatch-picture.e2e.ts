@@ -130,7 +130,10 @@ describe("the live picture of dispatch, in Chromium", () => {
     const table = (await (await fetch(`${host.url}/api/ports`)).json()) as { services: PortRow[] };
     const expected = table.services.flatMap((row) =>
       row.sequence && row.sequence.length > 0
-        ? row.sequence.map((step) => ({ key: `${step.port}/${step.transport}`, label: String(step.port) }))
+        ? [...new Set(row.sequence.map((step) => `${step.port}/${step.transport}`))].map((key) => ({
+            key,
+            label: key.split("/")[0]!,
+          }))
         : row.transports.map((t) => ({
             key: `${row.port}/${t}`,
             label: row.port === row.wellKnownPort ? String(row.port) : `${row.port} (${row.wellKnownPort})`,
@@ -183,6 +186,23 @@ describe("the live picture of dispatch, in Chromium", () => {
     const detail = picture(page).locator(".dispatch-detail[data-show=event]");
     await detail.waitFor();
     expect(await detail.locator("h3").textContent()).toBe(`127.0.0.1:${clientPort} → ${host.ports.echo}/tcp → echo`);
+  });
+
+  it("draws a port check (connected, sent nothing) in grey, not as a failure", async () => {
+    page = await openPage();
+    const clientPort = await freePort();
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port: host.ports.discard, localPort: clientPort }, () =>
+        socket.end(),
+      );
+      socket.on("error", reject);
+      socket.on("close", () => resolve());
+    });
+    const shape = flight(page, clientPort);
+    await shape.waitFor();
+    expect(await shape.getAttribute("data-probe")).toBe("true");
+    expect(await shape.locator(".flight-end").getAttribute("data-outcome")).toBe("probe");
+    expect(await shape.locator("title").textContent()).toContain("port check");
   });
 
   it("draws a UDP datagram as a dot", async () => {

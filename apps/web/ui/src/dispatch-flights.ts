@@ -1,12 +1,11 @@
+import { outcomeWord } from "@porthost/events/outcome";
 import type { NumberedEvent } from "./api-types.js";
 import { pointOnRoute, route, type DoorPlace, type Geometry } from "./dispatch-layout.js";
 import { endpoint } from "./format.js";
 import { setAttrs, svg } from "./svg.js";
 
-/** A connection event as the picture reads it; `tls` arrives with issue 17 and is optional. */
-export type PictureEvent = NumberedEvent & {
-  readonly tls?: { readonly version: string; readonly cipher: string; readonly mode: "implicit" | "starttls" };
-};
+/** A connection or datagram as the picture reads it. */
+export type PictureEvent = NumberedEvent;
 
 /** How long a new shape moves from the client to its service. */
 const TRAVEL_MS = 700;
@@ -49,6 +48,7 @@ const OUTCOME_GLYPHS: Record<string, string> = { ok: "✓", refused: "✕", erro
 function endText(event: PictureEvent): string {
   const step = knockStep(event);
   if (step) return `${step[0]}/${step[1]}`;
+  if (event.probe === true) return "·";
   return OUTCOME_GLYPHS[event.outcome] ?? "·";
 }
 
@@ -60,8 +60,8 @@ export function clientText(event: PictureEvent, maxChars: number): string {
 
 export function describeEvent(event: PictureEvent): string {
   const tls = event.tls ? `, ${event.tls.version} (${event.tls.mode})` : "";
-  const detail = event.detail ? `: ${event.detail}` : "";
-  return `${endpoint(event.remoteAddress, event.remotePort)} → ${event.localPort}/${event.transport} → ${event.service}${tls}, ${event.outcome}${detail}`;
+  const detail = event.detail && event.probe !== true ? `: ${event.detail}` : "";
+  return `${endpoint(event.remoteAddress, event.remotePort)} → ${event.localPort}/${event.transport} → ${event.service}${tls}, ${outcomeWord(event)}${detail}`;
 }
 
 interface Flight {
@@ -193,6 +193,7 @@ export class Flights {
       "data-transport": event.transport,
       "data-outcome": event.outcome,
       "data-tls": event.tls ? event.tls.mode : undefined,
+      "data-probe": event.probe === true ? "true" : undefined,
     });
     flight.title.textContent = describeEvent(event);
     setAttrs(flight.path, {
@@ -207,7 +208,10 @@ export class Flights {
       visibility: event.tls ? undefined : "hidden",
     });
     const endX = g.serviceX - 9;
-    setAttrs(flight.end, { transform: `translate(${endX},${door.y})`, "data-outcome": event.outcome });
+    setAttrs(flight.end, {
+      transform: `translate(${endX},${door.y})`,
+      "data-outcome": event.probe === true ? "probe" : event.outcome,
+    });
     flight.endText.textContent = endText(event);
     // Monospace glyphs are about 0.61 em wide: 10.5 px text on a narrow picture, 12 px on a wide one.
     const chars = Math.floor((g.clientX - 8) / (g.narrow ? 6.4 : 7.3));

@@ -20,8 +20,8 @@ export interface Door {
   readonly service: string;
   /** The IANA number beside the local one, when it differs. */
   readonly wellKnownPort: number | undefined;
-  /** For a knock sequence: which knock this port is. */
-  readonly step: { readonly index: number; readonly of: number } | undefined;
+  /** For a knock sequence: which knocks (1-based) land on this port, of how many. */
+  readonly step: { readonly index: readonly number[]; readonly of: number } | undefined;
   readonly served: boolean;
   readonly status: string | undefined;
 }
@@ -45,15 +45,22 @@ export function doorLabel(door: Door): string {
 function doorsOf(row: PortRow): Door[] {
   const common = { service: row.name, served: row.implemented, status: row.status };
   if (row.sequence && row.sequence.length > 0) {
+    // A sequence may knock twice on one port: one door, both step numbers on it.
     const of = row.sequence.length;
-    return row.sequence.map((step, index) => ({
-      ...common,
-      key: doorKey(step.port, step.transport),
-      port: step.port,
-      transport: step.transport,
-      wellKnownPort: undefined,
-      step: { index: index + 1, of },
-    }));
+    const doors = new Map<string, Door>();
+    row.sequence.forEach((step, i) => {
+      const key = doorKey(step.port, step.transport);
+      const index = [...(doors.get(key)?.step?.index ?? []), i + 1];
+      doors.set(key, {
+        ...common,
+        key,
+        port: step.port,
+        transport: step.transport,
+        wellKnownPort: undefined,
+        step: { index, of },
+      });
+    });
+    return [...doors.values()];
   }
   return row.transports.map((transport) => ({
     ...common,

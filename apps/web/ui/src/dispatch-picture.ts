@@ -1,4 +1,5 @@
 import "../dispatch-picture.css";
+import { outcomeWord } from "@porthost/events/outcome";
 import { el } from "./dom.js";
 import {
   doorLabel,
@@ -51,7 +52,7 @@ function fit(text: SVGTextElement, chars: number, fontPx: number, room: number):
 function doorWords(door: Door): string {
   const wellKnown =
     door.wellKnownPort !== undefined && door.wellKnownPort !== door.port ? ` (well-known ${door.wellKnownPort})` : "";
-  const step = door.step ? `, knock ${door.step.index} of ${door.step.of}` : "";
+  const step = door.step ? `, knock ${door.step.index.join(" and ")} of ${door.step.of}` : "";
   return `port ${door.port}${wellKnown} over ${door.transport.toUpperCase()}, ${door.service}${step}`;
 }
 
@@ -62,9 +63,10 @@ function eventFacts(event: PictureEvent): HTMLElement {
     ["door", `${event.localPort}/${event.transport}: the port that chose the service`],
     ["service", event.service],
     ["bytes", `${bytes(event.bytesIn)} in, ${bytes(event.bytesOut)} out, ${ms(event.durationMs)}`],
-    ["outcome", event.detail ? `${event.outcome}: ${event.detail}` : event.outcome],
+    ["outcome", event.detail ? `${outcomeWord(event)}: ${event.detail}` : outcomeWord(event)],
   ];
   if (event.tls) facts.push(["TLS", `${event.tls.version}, ${event.tls.cipher} (${event.tls.mode})`]);
+  if (event.session) facts.push(["session", `/api/sessions/${event.session}`]);
   return el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
 
@@ -144,7 +146,7 @@ export class DispatchPicture {
       el(
         "p",
         { class: "dispatch-legend note" },
-        "Lines are TCP connections, dots are UDP datagrams, a lock marks TLS; the mark at the service is the outcome (✓ ok, ✕ refused, ! error, … timeout). The line in each door is its connections per second over the last minute.",
+        "Lines are TCP connections, dots are UDP datagrams, a lock marks TLS, grey is a port check (connected, sent nothing); the mark at the service is the outcome (✓ ok, ✕ refused, ! error, … timeout). The line in each door is its connections per second over the last minute.",
       ),
       this.detail,
       this.announcer,
@@ -299,7 +301,7 @@ export class DispatchPicture {
         doorLabel(door),
         svg("tspan", { class: "door-transport" }, ` ${door.transport}`),
       );
-      const step = door.step ? ` knock ${door.step.index}` : "";
+      const step = door.step ? ` knock ${door.step.index.join("+")}` : "";
       if (step) label.append(svg("tspan", { class: "door-step" }, step));
       // The label leaves room for a five-digit count before the service.
       const fontPx = g.narrow ? 10.5 : 12;
