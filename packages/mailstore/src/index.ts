@@ -26,7 +26,22 @@ export { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 export { RECIPIENT_DELETIONS_DIR } from "./recipient-deletions.js";
 export { SUMMARY_FILE } from "./summary-file.js";
 export { BODY_INDEX_FILE, MAX_INDEXED_TEXT_CHARS, SNIPPET_CHARS } from "./body-index.js";
-export { parseSearch, matchesSearch, blindRecipients, SearchSyntaxError, type SearchQuery } from "./message-search.js";
+export {
+  parseSearch,
+  matchesSearch,
+  blindRecipients,
+  SearchSyntaxError,
+  type SearchQuery,
+  type SearchTerm,
+} from "./message-search.js";
+export {
+  MessageWaiters,
+  TooManyWaiters,
+  MAX_WAITERS,
+  waitQuery,
+  type WaitOutcome,
+  type WaitFilters,
+} from "./message-waiters.js";
 export { extractLinks, extractCodes, htmlToText } from "./message-extracts.js";
 export {
   lockMaildrop,

@@ -1,7 +1,16 @@
 import { existsSync } from "node:fs";
-import { maildirRoot, MailStore, type MessageSummary, type ParsedMessage } from "@porthost/mailstore";
+import {
+  maildirRoot,
+  MailStore,
+  MessageWaiters,
+  SearchSyntaxError,
+  waitQuery,
+  type MessageSummary,
+  type ParsedMessage,
+} from "@porthost/mailstore";
 import type { PorthostConfig } from "@porthost/ports";
 import { failure, usageError } from "../cli-error.js";
+import { findDataDir } from "../data-dir.js";
 import { renderTable } from "../table.js";
 
 export interface MailArgs {
@@ -9,10 +18,25 @@ export interface MailArgs {
   readonly limit?: string | undefined;
   readonly cursor?: string | undefined;
   readonly all?: boolean | undefined;
+  readonly to?: readonly string[] | undefined;
+  readonly from?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly since?: string | undefined;
+  readonly timeout?: string | undefined;
 }
 
+/** `porthost mail wait` waits this long unless --timeout says otherwise (seconds), as GET /api/messages/wait. */
+const DEFAULT_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 300;
+
 /** What `porthost mail` writes: text for a person, or bytes (raw, attachment) as they are. */
-export type MailOutput = { readonly text: string } | { readonly bytes: Buffer };
+export type MailOutput =
+  | { readonly text: string }
+  | {
+      readonly bytes: Buffer;
+      /** The command that writes the same bytes to a file, for a terminal that should not get binary. */
+      readonly redirect?: string;
+    };
 
 const SUBJECT_WIDTH = 50;
 
@@ -20,7 +44,7 @@ function shorten(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-/** Where the mail is read from: a relative PORTHOST_DATA_DIR depends on the directory you are in. */
+/** Where the mail is read from, and how that folder was found (findDataDir). */
 function noMailYet(root: string): string {
   return `no mail yet in ${root}: send some with porthost send --to you@example.test (or set PORTHOST_DATA_DIR to where porthost keeps it)`;
 }
@@ -84,7 +108,33 @@ function notFound(id: string): Error {
   return failure(`no message ${JSON.stringify(id)}: porthost mail list shows the ids`);
 }
 
-/** `porthost mail list|show|raw|attachment|delete`: the stored mail, read from the Maildir. */
+/**
+ * `porthost mail wait`: the newest message matching --to, --from, --subject and --search (one
+ * already stored counts unless --since is given), as soon as it is stored; fails at --timeout.
+ */
+async function waitForMail(store: MailStore, args: MailArgs, json: boolean): Promise<MailOutput> {
+  const seconds = args.timeout === undefined ? DEFAULT_WAIT_SECONDS : Number(args.timeout);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+    throw usageError(`--timeout takes whole seconds from 1 to ${MAX_WAIT_SECONDS}`);
+  }
+  let query;
+  try {
+    query = waitQuery({ to: args.to, from: args.from, subject: args.subject, q: args.search, since: args.since });
+  } catch (error) {
+    if (error instanceof SearchSyntaxError) throw usageError(error.message);
+    throw error;
+  }
+  const outcome = await new MessageWaiters(store, 1).wait(query, seconds * 1000, () => undefined);
+  if (outcome.kind !== "found") {
+    const what = [args.to?.length ? `to ${args.to.join(", ")}` : "", args.from ? `from ${args.from}` : ""]
+      .filter(Boolean)
+      .join(" ");
+    throw failure(`no message${what ? ` ${what}` : ""} arrived within ${seconds} s (--timeout)`);
+  }
+  return { text: json ? JSON.stringify(outcome.message, null, 2) : outcome.message.id };
+}
+
+/** `porthost mail list|show|raw|attachment|wait|delete`: the stored mail, read from the Maildir. */
 export async function mailCommand(
   rest: readonly string[],
   args: MailArgs,
@@ -92,7 +142,8 @@ export async function mailCommand(
   json: boolean,
 ): Promise<MailOutput> {
   const [action = "list", id, extra] = rest;
-  const root = maildirRoot(config.dataDir);
+  // The folder the running services use, wherever this runs from (findDataDir).
+  const root = maildirRoot((await findDataDir(config)).dir);
   // Reading never creates a Maildir (in whatever directory the command was run from).
   if (!existsSync(root)) {
     if (action === "list")
@@ -100,7 +151,8 @@ export async function mailCommand(
     if (action !== "delete" || !args.all) throw failure(noMailYet(root));
     return { text: json ? JSON.stringify({ deleted: 0 }) : "deleted 0 messages" };
   }
-  const store = await MailStore.open(root, { watch: false });
+  // Only a wait follows the Maildir's changes as they happen; the other actions read it once.
+  const store = await MailStore.open(root, { watch: action === "wait" });
   try {
     switch (action) {
       case "list": {
@@ -135,7 +187,9 @@ export async function mailCommand(
         }
         const attachment = await store.attachment(resolved, index);
         if (!attachment) throw failure(`message ${resolved} has no attachment ${index}`);
-        return { bytes: attachment.content };
+        const file = attachment.info.filename ?? `attachment-${index}`;
+        const target = /^[\w.@+-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
+        return { bytes: attachment.content, redirect: `npx porthost mail attachment ${resolved} ${index} > ${target}` };
       }
       case "delete": {
         if (args.all) {
@@ -146,8 +200,10 @@ export async function mailCommand(
         if (!(await store.delete(resolved))) throw notFound(resolved);
         return { text: json ? JSON.stringify({ deleted: 1 }) : `deleted ${resolved}` };
       }
+      case "wait":
+        return await waitForMail(store, args, json);
       default:
-        throw usageError(`unknown mail action ${JSON.stringify(action)}: list, show, raw, attachment or delete`);
+        throw usageError(`unknown mail action ${JSON.stringify(action)}: list, show, raw, attachment, wait or delete`);
     }
   } finally {
     await store.close();

@@ -318,12 +318,16 @@ export function registerMailpitRoutes(app: WebApp, store: MailStore, config: Por
       schema: {
         tags: TAGS,
         summary: "Mailpit: delete the IDs, or every message when none are given",
-        body: Type.Optional(MailpitDeleteSchema),
+        body: MailpitDeleteSchema,
         response: { 200: MailpitTextSchema, 400: MailpitTextSchema },
+      },
+      // mailpit-api's deleteMessages() sends no body at all: that means every message.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request, reply) => {
-      const ids = request.body?.IDs ?? [];
+      const ids = request.body.IDs ?? [];
       if (ids.length === 0) await store.deleteAll();
       else await eachBatch(ids, (id) => store.delete(id));
       return text(reply, 200, "ok");

@@ -1,13 +1,14 @@
 import { Type } from "typebox";
 import {
   MessageSummarySchema,
+  MessageWaiters,
   SearchSyntaxError,
-  parseSearch,
+  TooManyWaiters,
+  waitQuery,
   type MailStore,
   type SearchQuery,
 } from "@porthost/mailstore";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
-import { MessageWaiters, TooManyWaiters } from "./message-waiters.js";
 import type { WebApp } from "./web-app.js";
 
 export const DEFAULT_WAIT_SECONDS = 30;
@@ -41,24 +42,6 @@ export const WaitQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The wait's filters as one search: q's terms and each of to, from and subject. */
-function waitQuery(filters: { to?: string; from?: string; subject?: string; q?: string; since?: string }): SearchQuery {
-  const base = parseSearch(filters.q ?? "");
-  const terms = [...base.terms];
-  for (const field of ["to", "from", "subject"] as const) {
-    const value = filters[field]?.trim().toLowerCase();
-    if (value) terms.push({ negate: false, kind: "text", field, value });
-  }
-  if (filters.since !== undefined) {
-    const time = /^\d{1,15}$/.test(filters.since) ? Number(filters.since) : Date.parse(filters.since);
-    if (Number.isNaN(time)) {
-      throw new SearchSyntaxError(`since=${filters.since} is not a time: write ISO 8601 or milliseconds since 1970`);
-    }
-    terms.push({ negate: false, kind: "after", time });
-  }
-  return { terms, needsBody: base.needsBody };
-}
 
 /**
  * GET /api/messages/wait: answers as soon as a matching message is stored, or 408 at the timeout.

@@ -1,4 +1,6 @@
-import type { MailStore, MessageSummary, SearchQuery } from "@porthost/mailstore";
+import type { MailStore } from "./mail-store.js";
+import type { MessageSummary } from "./message-schemas.js";
+import { SearchSyntaxError, parseSearch, type SearchQuery, type SearchTerm } from "./message-search.js";
 
 /** Requests waiting for mail at once; one more is answered 503 (each holds a connection, a timer and a closure). */
 export const MAX_WAITERS = 1_000;
@@ -100,4 +102,35 @@ export class MessageWaiters {
       this.draining = false;
     }
   }
+}
+
+/** What a wait looks for: a search (q), and parts of the recipient, sender and subject. */
+export interface WaitFilters {
+  readonly to?: string | readonly string[] | undefined;
+  readonly from?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly q?: string | undefined;
+  /** Only messages received at or after this time: ISO 8601 or milliseconds since 1970. */
+  readonly since?: string | undefined;
+}
+
+/** The filters of a wait as one search; throws SearchSyntaxError for a query or a since it cannot read. */
+export function waitQuery(filters: WaitFilters): SearchQuery {
+  const base = parseSearch(filters.q ?? "");
+  const terms: SearchTerm[] = [...base.terms];
+  const text = (field: "to" | "from" | "subject", value: string | undefined): void => {
+    const wanted = value?.trim().toLowerCase();
+    if (wanted) terms.push({ negate: false, kind: "text", field, value: wanted });
+  };
+  for (const to of typeof filters.to === "string" ? [filters.to] : (filters.to ?? [])) text("to", to);
+  text("from", filters.from);
+  text("subject", filters.subject);
+  if (filters.since !== undefined) {
+    const time = /^\d{1,15}$/.test(filters.since) ? Number(filters.since) : Date.parse(filters.since);
+    if (Number.isNaN(time)) {
+      throw new SearchSyntaxError(`since ${filters.since} is not a time: write ISO 8601 or milliseconds since 1970`);
+    }
+    terms.push({ negate: false, kind: "after", time });
+  }
+  return { terms, needsBody: base.needsBody };
 }
