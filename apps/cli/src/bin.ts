@@ -37,6 +37,10 @@ Commands:
   mail show <id|latest> [--json]
                              one message: headers, envelope, text, attachments
   mail raw <id|latest>       the message as stored (with porthost's Received: header)
+  mail wait [--to <addr>] [--from <addr>] [--subject <s>] [--search <q>] [--since <time>]
+            [--timeout <s>]  wait until a matching message is stored (one stored before
+                             counts unless --since); prints its id; exit 1 at the timeout
+                             (default 30 s, at most 300)
   mail attachment <id|latest> <n>
                              the bytes of attachment n (redirect to a file)
   mail delete <id|latest> | mail delete --all
@@ -72,6 +76,7 @@ async function run(argv: readonly string[]): Promise<number> {
         search: { type: "string" },
         limit: { type: "string" },
         cursor: { type: "string" },
+        since: { type: "string" },
         all: { type: "boolean" },
         ports: { type: "string" },
         timeout: { type: "string" },
