@@ -115,10 +115,7 @@ async function run(argv: readonly string[]): Promise<number> {
       return print(await scanCommand(rest, values, config, json));
     case "mail": {
       const output = await mailCommand(rest, values, config, json);
-      if ("bytes" in output) {
-        process.stdout.write(output.bytes);
-        return 0;
-      }
+      if ("bytes" in output) return (await import("./terminal-bytes.js")).writeBytes(output);
       return output.text === "" ? 0 : print(output.text);
     }
     default:
