@@ -129,6 +129,12 @@ export const webErrors = {
     error: "Not Found",
     message: `No message with id ${JSON.stringify(id)}: list them with GET /api/messages`,
   }),
+  noSuchSession: (id: string): WebError => ({
+    statusCode: 404,
+    code: "PORTHOST_WEB_NO_SUCH_SESSION",
+    error: "Not Found",
+    message: `No session ${JSON.stringify(id)} on record (the oldest are pruned past PORTHOST_SESSIONS_MAX): list them with GET /api/sessions`,
+  }),
   noSuchAttachment: (id: string, n: number): WebError => ({
     statusCode: 404,
     code: "PORTHOST_WEB_NO_SUCH_ATTACHMENT",
