@@ -100,7 +100,7 @@ export class DispatchPicture {
   private readonly flightLayer = svg("g", { class: "flight-layer" });
   private readonly flights: Flights;
   private readonly summary = el("span", { class: "dispatch-total", "data-total": "0" }, "No connection yet.");
-  private readonly sampling = el("span", { class: "dispatch-sampling", role: "status", hidden: true });
+  private readonly sampling = el("span", { class: "dispatch-sampling", hidden: true });
   private readonly detail = el("div", { class: "dispatch-detail panel", id: "dispatch-detail", hidden: true });
   private readonly announcer = el("p", { class: "visually-hidden", "aria-live": "polite" });
 
@@ -443,6 +443,12 @@ export class DispatchPicture {
 
   private tick(): void {
     const text = samplingText(this.sampler.rate(performance.now()));
+    // The notice changes every second under a flood: a screen reader hears only when sampling starts and stops.
+    if ((text !== "") !== !this.sampling.hidden) {
+      this.announcer.textContent = text
+        ? "The picture now draws a sample of the connections; the counts stay exact."
+        : "The picture draws every connection again.";
+    }
     this.sampling.hidden = text === "";
     if (this.sampling.textContent !== text) this.sampling.textContent = text;
     this.root.dataset.sampling = String(text !== "");
