@@ -12,7 +12,7 @@ export function tryIt(
     case "http":
       return `http://${formatAddress({ host, port })}/`;
     case "https":
-      return `https://${formatAddress({ host, port })}/`;
+      return `https://${formatAddress({ host, port })}/   (npx porthost cert: trust the dev CA once)`;
     case "smtp":
       return `npx porthost send --to you@example.test --text hello`;
     case "echo":

@@ -1,3 +1,4 @@
+import { resolveTls } from "@porthost/devcert";
 import { maildirDirs } from "@porthost/mailstore";
 import {
   checkDataDir,
@@ -68,6 +69,8 @@ function webAddressOnceBound(config: PorthostConfig, outcome: AppMessage | undef
 export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
   // Before anything listens: a data directory that cannot take mail stops start-up with one line.
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
+  // The dev CA and leaf made once here, so the apps that serve TLS do not race to make them.
+  await resolveTls(config);
   let stopReason: string | undefined;
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (wake = resolve));
