@@ -2,13 +2,9 @@
 import { parseArgs } from "node:util";
 import { isPortConfigError, readConfig, type PorthostConfig } from "@porthost/ports";
 import { CliError, usageError } from "./cli-error.js";
-import { echoCommand } from "./commands/echo.js";
-import { mailCommand } from "./commands/mail.js";
-import { portsCommand } from "./commands/ports.js";
-import { scanCommand } from "./commands/scan.js";
-import { sendCommand } from "./commands/send.js";
-import { startCommand } from "./commands/start.js";
-import { whoisCommand } from "./commands/whois.js";
+
+// Each command is imported when it runs: `porthost scan` need not load the supervisor, fastify
+// or nodemailer first (half a second of a full-range scan).
 
 const HELP = `porthost: one host, many services, one port each
 
@@ -45,9 +41,6 @@ Commands:
                              the bytes of attachment n (redirect to a file)
   mail delete <id|latest> | mail delete --all
                              delete one message or all of them
-  cert [--json]              porthost's development CA (made if missing): its path,
-                             SHA-256 fingerprint, and how to trust it in curl, Node,
-                             Python, Debian/Ubuntu, macOS, Windows and browsers (NSS)
 
 Options:
   --json                     machine-readable output (start: raw JSON log lines)
@@ -102,27 +95,27 @@ async function run(argv: readonly string[]): Promise<number> {
   };
   switch (command) {
     case "start":
-      return startCommand(config, json);
+      return (await import("./commands/start.js")).startCommand(config, json);
     case "ports":
-      return print(portsCommand(config, json));
+      return print((await import("./commands/ports.js")).portsCommand(config, json));
     case "whois":
       if (rest.length > 1) throw usageError("whois takes one port number or name");
-      return print(whoisCommand(rest[0], config, json));
+      return print((await import("./commands/whois.js")).whoisCommand(rest[0], config, json));
     case "send":
-      return print(await sendCommand(values, config, json));
+      return print(await (await import("./commands/send.js")).sendCommand(values, config, json));
     case "echo":
-      return print(await echoCommand(rest, config, json, values.udp ? "udp" : "tcp"));
+      return print(
+        await (await import("./commands/echo.js")).echoCommand(rest, config, json, values.udp ? "udp" : "tcp"),
+      );
     case "knock":
       return print(await (await import("./commands/knock.js")).knockCommand(rest, values, config, json));
     case "scan":
-      return print(await scanCommand(rest, values, config, json));
+      return print(await (await import("./commands/scan.js")).scanCommand(rest, values, config, json));
     case "mail": {
-      const output = await mailCommand(rest, values, config, json);
+      const output = await (await import("./commands/mail.js")).mailCommand(rest, values, config, json);
       if ("bytes" in output) return (await import("./terminal-bytes.js")).writeBytes(output);
       return output.text === "" ? 0 : print(output.text);
     }
-    case "cert":
-      return print(await (await import("./commands/cert.js")).certCommand(config, json));
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }

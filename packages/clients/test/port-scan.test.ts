@@ -1,6 +1,6 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeTcpPort, scanTcp } from "../src/index.js";
+import { isSelfConnect, probeTcpPort, scanTcp } from "../src/index.js";
 
 const servers: net.Server[] = [];
 let openPorts: number[];
@@ -46,5 +46,30 @@ describe("TCP connect scan", () => {
 
   it("an empty list is an empty scan", async () => {
     expect(await scanTcp("127.0.0.1", [])).toEqual([]);
+  });
+});
+
+describe("self-connect (TCP simultaneous open)", () => {
+  it("a socket connected from port P to P on the same address is itself, not a server", async () => {
+    // The kernel would pick P as an ephemeral port by chance; binding it makes the effect certain.
+    const socket = net.connect({
+      host: "127.0.0.1",
+      port: closedPort,
+      localAddress: "127.0.0.1",
+      localPort: closedPort,
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    expect(isSelfConnect(socket)).toBe(true);
+    socket.destroy();
+  });
+
+  it("an ordinary connection to a listener is not a self-connect", async () => {
+    const socket = net.connect({ host: "127.0.0.1", port: openPorts[0]! });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    expect(isSelfConnect(socket)).toBe(false);
+    socket.destroy();
   });
 });

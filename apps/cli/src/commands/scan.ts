@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { scanTcp, SCAN_TIMEOUT_MS, type PortProbe } from "@porthost/clients";
+import { scanTcp, SCAN_TIMEOUT_MS, type PortProbe } from "@porthost/clients/port-scan";
 import { clientHost, describePort, formatAddress, parsePortList, type PorthostConfig } from "@porthost/ports";
 import { usageError } from "../cli-error.js";
 import { renderTable } from "../table.js";
@@ -64,7 +64,8 @@ function describeOpen(probe: PortProbe, config: PorthostConfig): OpenPort {
  * `porthost scan [host] [--ports 1-1024] [--timeout ms]`: a TCP connect scan (nmap -sT): each
  * port gets a handshake and an immediate close. Open ports are named from the seeds' table,
  * the services database and porthost's own table; the rest are counted as closed (a reset came
- * back) or filtered (no answer).
+ * back) or filtered (no answer). A handshake that met itself (the kernel chose the scanned port
+ * as this side's ephemeral port) is no server: it is probed again, as nmap does, and listed.
  */
 export async function scanCommand(
   words: readonly string[],
@@ -85,10 +86,11 @@ export async function scanCommand(
   const open = probes.filter((p) => p.state === "open").map((p) => describeOpen(p, config));
   const closed = probes.filter((p) => p.state === "closed").length;
   const filtered = probes.length - open.length - closed;
+  const selfConnects = probes.filter((p) => p.selfConnects > 0).map((p) => p.port);
 
   if (json)
     return JSON.stringify(
-      { host, scanned: ports.length, open, closed, filtered, timeoutMs: timeout, elapsedMs },
+      { host, scanned: ports.length, open, closed, filtered, selfConnects, timeoutMs: timeout, elapsedMs },
       null,
       2,
     );
@@ -110,6 +112,13 @@ export async function scanCommand(
     `${open.length} open; ${closed} closed (a reset came back: nothing listens); ` +
       `${filtered} filtered (no answer within ${timeout} ms). ${(elapsedMs / 1000).toFixed(2)} s.`,
     `Each open port got a handshake and an immediate close, from an ephemeral port of yours ("your port").`,
+    ...(selfConnects.length > 0
+      ? [
+          `Self-connect${selfConnects.length === 1 ? "" : "s"} on ${selfConnects.join(", ")}: the kernel picked that very ` +
+            `port as your ephemeral port, so the handshake met itself (TCP simultaneous open). ` +
+            `Probed again from another port, as nmap does: closed.`,
+        ]
+      : []),
     `Services log such connections: watch them arrive on the switchboard, http://${formatAddress(http.addr)}/`,
   ].join("\n");
 }
