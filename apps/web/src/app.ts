@@ -105,6 +105,8 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Past this many open connections node closes a new one on accept.
   app.server.maxConnections = limits.maxConnections;
+  // Before the cap wraps the server's connection listeners: only admitted connections are followed.
+  record.watch(app.server);
   // One address's share of them: the rest stay for everyone else (slowloris, held event streams).
   capConnectionsPerAddress(app.server, {
     service: "http",
@@ -122,14 +124,11 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
   limitPipelining(app, logger);
   // A callback hook, not an async one: it runs on every routed request and needs no promise.
   app.addHook("onResponse", (request, reply, done) => {
-    const length = Number(reply.getHeader("content-length"));
     record({
       socket: request.raw.socket,
       method: request.method,
       url: request.url,
       status: reply.statusCode,
-      bytesIn: Number(request.headers["content-length"]) || 0,
-      bytesOut: request.method !== "HEAD" && Number.isFinite(length) ? length : 0,
       durationMs: reply.elapsedTime,
     });
     done();
@@ -147,6 +146,7 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     maxMessages: options.config.mail.maxMessages,
   });
   app.addHook("onClose", () => store.close());
+  hub.mail.follow(store);
   registerWaitRoute(app, store);
   registerMailRoutes(app, store);
   registerSessionRoutes(app, sessionsRoot(options.config.dataDir));

@@ -1,4 +1,6 @@
 import http from "node:http";
+import net from "node:net";
+import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
 import { createLogger } from "@porthost/log";
@@ -169,5 +171,51 @@ describe("the request log", () => {
     } finally {
       await logged.close();
     }
+  });
+});
+
+describe("HTTP events count the wire", () => {
+  type Listed = { events: (ConnectionEvent & { id: number })[] };
+  const listed = async (since: number): Promise<Listed["events"]> =>
+    ((await (await fetch(`${base}/api/events?since=${since}`)).json()) as Listed).events;
+
+  it("counts request and status lines and headers, per request on a keep-alive connection", async () => {
+    const since = web.hub.stats().lastId;
+    const port = Number(new URL(base).port);
+    const request = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    const socket = net.connect(port, "127.0.0.1");
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => (received += chunk.length));
+    await once(socket, "connect");
+    socket.write(request("/api/whoami"));
+    await expect.poll(() => received).toBeGreaterThan(0);
+    const first = received;
+    socket.write(request("/api/no-such-thing"));
+    await expect.poll(() => received).toBeGreaterThan(first);
+    const rows = async () => (await listed(since)).filter((e) => e.remotePort === socket.localPort);
+    await expect.poll(async () => (await rows()).length).toBe(2);
+    const [whoami, missing] = await rows();
+    expect(whoami).toMatchObject({ bytesIn: request("/api/whoami").length, bytesOut: first, status: 200 });
+    expect(missing).toMatchObject({ bytesIn: request("/api/no-such-thing").length, status: 404 });
+    expect(whoami!.bytesOut + missing!.bytesOut).toBe(received);
+    socket.destroy();
+  });
+
+  it("reports a connection that sent nothing as a port check, and one cut mid-request as an error", async () => {
+    const since = web.hub.stats().lastId;
+    const port = Number(new URL(base).port);
+    const silent = net.connect(port, "127.0.0.1");
+    await once(silent, "connect");
+    const silentPort = silent.localPort;
+    silent.end();
+    const partial = net.connect(port, "127.0.0.1");
+    await once(partial, "connect");
+    const partialPort = partial.localPort;
+    partial.end("GET / HT");
+    const row = async (remotePort: number | undefined) =>
+      (await listed(since)).find((e) => e.remotePort === remotePort);
+    await expect.poll(() => row(silentPort)).toMatchObject({ service: "http", probe: true, outcome: "ok" });
+    await expect.poll(() => row(partialPort)).toMatchObject({ outcome: "error", bytesIn: 8 });
+    expect((await row(partialPort))!.probe).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ export function registerPortsRoute(app: WebApp, config: PorthostConfig, probes =
   const table = {
     host: config.host,
     portOffset: config.portOffset,
+    dataDir: config.dataDir,
     services: Object.values(config.services).map((s) => ({
       name: s.name,
       transports: s.transports,

@@ -31,6 +31,10 @@ export const PortsReplySchema = Type.Object(
   {
     host: Type.String({ description: "the address the services bind (PORTHOST_HOST)" }),
     portOffset: Type.Integer({ description: "PORTHOST_PORT_OFFSET: local port = well-known port + offset" }),
+    dataDir: Type.String({
+      description:
+        "PORTHOST_DATA_DIR as the web service resolved it (the Maildir is <dataDir>/Maildir); a path inside the container under compose",
+    }),
     services: list(PortEntrySchema),
   },
   { description: "the service table, each service with its port here and whether it answers now" },

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from "@porthost/events/schema";
 import type { NumberedEvent } from "./event-schemas.js";
+import { MailChanges } from "./mail-changes.js";
 import { RestartLog } from "./restart-log.js";
 
 export type Listener = (event: NumberedEvent) => void;
@@ -8,8 +9,8 @@ export type Listener = (event: NumberedEvent) => void;
 export const DEFAULT_HISTORY_EVENTS = 1_000;
 
 // Field by field rather than `{ id, ...event }`: copying by spread is the slow generic path, and
-// this runs for every request the web service answers. One shape for all (detail and tls may be undefined,
-// which JSON leaves out).
+// this runs for every request the web service answers. One shape for all (detail, tls, probe and
+// status may be undefined, which JSON leaves out).
 function numbered(id: number, e: ConnectionEvent): NumberedEvent {
   return {
     id,
@@ -25,6 +26,8 @@ function numbered(id: number, e: ConnectionEvent): NumberedEvent {
     outcome: e.outcome,
     detail: e.detail,
     tls: e.tls,
+    probe: e.probe,
+    status: e.status,
     session: e.session,
   };
 }
@@ -41,6 +44,8 @@ export class EventHub {
   private kept = 0;
   /** The apps porthost start restarted: shown beside the connections, on the same streams. */
   readonly restarts = new RestartLog();
+  /** Mail that arrived or was deleted, by any process: the inbox follows it on the same streams. */
+  readonly mail = new MailChanges();
 
   constructor(private readonly capacity = DEFAULT_HISTORY_EVENTS) {
     this.history = new Array<NumberedEvent | undefined>(capacity).fill(undefined);

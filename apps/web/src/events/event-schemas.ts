@@ -40,7 +40,7 @@ export const EventsAcceptedSchema = Type.Object(
 /** GET /api/events/stream: server-sent events, each a numbered event as JSON. */
 export const EventStreamSchema = {
   description:
-    "server-sent events: `event: connection` with a numbered event as JSON in `data` and its id in `id`; `event: dropped` with { dropped: n } when the reader fell behind; `event: restart` with an app restart (as in /api/events/restarts) when porthost start restarts an app",
+    'server-sent events: `event: connection` with a numbered event as JSON in `data` and its id in `id`; `event: dropped` with { dropped: n } when the reader fell behind; `event: restart` with an app restart (as in /api/events/restarts) when porthost start restarts an app; `event: mail` with { change: "arrived" | "deleted", id } when a message arrives in or leaves the Maildir, whichever process did it',
   content: { "text/event-stream": { schema: Type.String() } },
 };
 

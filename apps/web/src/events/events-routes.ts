@@ -4,6 +4,7 @@ import { EVENTS_PATH, EventBatchSchema, MAX_BATCH_EVENTS } from "@porthost/event
 import type { WebApp } from "../api/web-app.js";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
 import type { EventHub } from "./event-hub.js";
+import { mailFrame } from "./mail-changes.js";
 import { registerRestartRoute, restartFrame } from "./restart-route.js";
 import {
   EventHistoryQuerySchema,
@@ -159,6 +160,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         send(event);
       });
       const unsubscribeRestarts = hub.restarts.subscribe((restart) => put(restartFrame(restart)));
+      const unsubscribeMail = hub.mail.subscribe((change) => put(mailFrame(change)));
       const lifetime = setTimeout(() => end(), limits.streamLifetimeMs);
       let takenAtBeat = taken();
       const heartbeat = setInterval(() => {
@@ -173,6 +175,7 @@ export function registerEventRoutes(app: WebApp, hub: EventHub, token: string | 
         clearTimeout(lifetime);
         unsubscribe();
         unsubscribeRestarts();
+        unsubscribeMail();
         streams.delete(end);
       };
       const end = (): void => {

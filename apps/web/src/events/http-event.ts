@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { EVENTS_PATH, connectionEvent, socketTls, type ConnectionEvent, type Outcome } from "@porthost/events";
+import { EVENTS_PATH, connectionEvent, httpOutcome, socketTls, type ConnectionEvent } from "@porthost/events";
 
 /** One answered HTTP request. */
 export interface ServedRequest {
@@ -8,23 +8,21 @@ export interface ServedRequest {
   readonly method: string;
   readonly url: string;
   readonly status: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
   readonly durationMs: number;
 }
 
-function outcomeOf(status: number): Outcome {
-  if (status < 400) return "ok";
-  if (status === 429 || status === 413 || status === 431) return "limited";
-  if (status === 408) return "timeout";
-  return status < 500 ? "refused" : "error";
+/** What crossed the wire for one request: request line, headers and body in; status line, headers and body out. */
+export interface WireBytes {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /**
- * One HTTP request as a connection event (the live view's row for port 80/8080). The event
- * stream's own traffic is left out, or every event reported would report another.
+ * One HTTP request as a connection event (the live view's row for port 80/8080: one row per
+ * request, its client port telling which connection carried it). The event stream's own traffic
+ * and the services' reports are left out, or every event reported would report another.
  */
-export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
+export function httpEvent(served: ServedRequest, wire: WireBytes): ConnectionEvent | undefined {
   if (served.url.startsWith(EVENTS_PATH)) return undefined;
   const { socket, status, durationMs } = served;
   // The socket is open while its request is answered: its ends are read straight from it.
@@ -32,10 +30,11 @@ export function httpEvent(served: ServedRequest): ConnectionEvent | undefined {
   return connectionEvent(secure ? "https" : "http", "tcp", socket, {
     startedAt: Date.now() - durationMs,
     durationMs,
-    bytesIn: served.bytesIn,
-    bytesOut: served.bytesOut,
-    outcome: outcomeOf(status),
+    bytesIn: wire.bytesIn,
+    bytesOut: wire.bytesOut,
+    outcome: httpOutcome(status),
     detail: `${served.method} ${served.url} ${status}`,
+    status,
     tls: secure ? socketTls(socket, "implicit") : undefined,
   });
 }

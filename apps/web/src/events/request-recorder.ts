@@ -1,29 +1,79 @@
+import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
+import { connectionEvent, socketEndpoints } from "@porthost/events";
 import { connectionFields, type Logger } from "@porthost/log";
 import type { EventHub } from "./event-hub.js";
 import { httpEvent, type ServedRequest } from "./http-event.js";
 
-export type RequestRecorder = (served: ServedRequest) => void;
+/** The socket's byte counters when its previous request was answered. */
+interface WireMark {
+  read: number;
+  written: number;
+}
 
-/** Each answered request becomes a connection event on the hub and one log line with its ports. */
+export interface RequestRecorder {
+  /** Records one answered request: a connection event on the hub and one log line with its ports. */
+  (served: ServedRequest): void;
+  /** Follows the server's connections, so that one closed without a request (a port check) is reported too. */
+  watch(server: Server): void;
+}
+
+/**
+ * Each answered request becomes a connection event counting every byte of it that crossed the
+ * wire (the socket's counters since the request before it on the same keep-alive connection),
+ * and each connection that carried no request becomes one event of its own.
+ */
 export function requestRecorder(hub: EventHub, logger: Logger): RequestRecorder {
   // A connection's port fields are the same on every request it carries (keep-alive): a child
   // logger per connection writes them out once, not on every line.
   const connectionLoggers = new WeakMap<Socket, Logger>();
-  return (served) => {
-    const event = httpEvent(served);
+  const marks = new WeakMap<Socket, WireMark>();
+  const record = (served: ServedRequest): void => {
+    const { socket } = served;
+    const mark = marks.get(socket) ?? { read: 0, written: 0 };
+    // app.inject's stand-in socket counts nothing: its requests count 0 bytes, not NaN.
+    const read = Number(socket.bytesRead) || 0;
+    const written = Number(socket.bytesWritten) || 0;
+    const wire = { bytesIn: read - mark.read, bytesOut: written - mark.written };
+    mark.read = read;
+    mark.written = written;
+    marks.set(socket, mark);
+    const event = httpEvent(served, wire);
     if (event) hub.publish(event);
     // The services' own event reports (no event of their own) would double every log line: debug only.
     const level = event ? "info" : "debug";
     if (!logger.isLevelEnabled(level)) return;
-    let connectionLogger = connectionLoggers.get(served.socket);
+    let connectionLogger = connectionLoggers.get(socket);
     if (connectionLogger === undefined) {
-      connectionLogger = logger.child(connectionFields(served.socket));
-      connectionLoggers.set(served.socket, connectionLogger);
+      connectionLogger = logger.child(connectionFields(socket));
+      connectionLoggers.set(socket, connectionLogger);
     }
     connectionLogger[level](
       { method: served.method, url: served.url, status: served.status, ms: Math.round(served.durationMs) },
       "request",
     );
   };
+  return Object.assign(record, {
+    watch(server: Server): void {
+      const carried = new WeakSet<Socket>();
+      server.on("request", (request: IncomingMessage) => carried.add(request.socket));
+      server.on("connection", (socket: Socket) => {
+        const startedAt = Date.now();
+        const endpoints = socketEndpoints(socket);
+        socket.once("close", () => {
+          if (carried.has(socket)) return;
+          // Nothing sent is a port check (the builder says so); a part of a request is a client's error.
+          const event = connectionEvent("http", "tcp", endpoints, {
+            startedAt,
+            bytesIn: socket.bytesRead,
+            bytesOut: socket.bytesWritten,
+            outcome: socket.bytesRead > 0 ? "error" : "ok",
+            detail: socket.bytesRead > 0 ? "closed before a whole request" : undefined,
+          });
+          hub.publish(event);
+          logger.debug({ ...connectionFields(socket), detail: event.detail }, "connection closed without a request");
+        });
+      });
+    },
+  });
 }

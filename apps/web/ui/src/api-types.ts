@@ -4,6 +4,7 @@
  */
 export type { NumberedEvent, RestartList } from "../../src/events/event-schemas.js";
 export type { AppRestart } from "@porthost/events/restart";
+export type { MailChange } from "../../src/events/mail-changes.js";
 export type { PortEntry, PortsReply, RangeClass, Whoami, Whois } from "../../src/api/ports-schemas.js";
 export type { EchoRequest, EchoResult, SendRequest, SendResult } from "../../src/api/client-schemas.js";
 export type { WebError } from "../../src/web-errors.js";

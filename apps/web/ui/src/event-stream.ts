@@ -1,4 +1,4 @@
-import type { AppRestart, NumberedEvent } from "./api-types.js";
+import type { AppRestart, MailChange, NumberedEvent } from "./api-types.js";
 
 export type StreamState = "connecting" | "live" | "reconnecting";
 
@@ -28,6 +28,7 @@ export class EventStream {
   private readonly statusListeners = new Set<(status: StreamStatus, previous: StreamStatus) => void>();
   private readonly droppedListeners = new Set<(dropped: number) => void>();
   private readonly restartListeners = new Set<(restart: AppRestart) => void>();
+  private readonly mailListeners = new Set<(change: MailChange) => void>();
 
   constructor(private readonly url: string) {}
 
@@ -50,6 +51,11 @@ export class EventStream {
     this.restartListeners.add(listener);
   }
 
+  /** A message arrived in or left the Maildir, whichever process did it (POP3, the CLI, another tab). */
+  onMail(listener: (change: MailChange) => void): void {
+    this.mailListeners.add(listener);
+  }
+
   start(): void {
     const since = this.status.lastId;
     const source = new EventSource(since > 0 ? `${this.url}?since=${since}` : this.url);
@@ -66,6 +72,10 @@ export class EventStream {
     source.addEventListener("restart", (message) => {
       const restart = JSON.parse((message as MessageEvent<string>).data) as AppRestart;
       for (const listener of this.restartListeners) listener(restart);
+    });
+    source.addEventListener("mail", (message) => {
+      const change = JSON.parse((message as MessageEvent<string>).data) as MailChange;
+      for (const listener of this.mailListeners) listener(change);
     });
     source.addEventListener("dropped", (message) => {
       const { dropped } = JSON.parse((message as MessageEvent<string>).data) as { dropped: number };

@@ -62,6 +62,8 @@ export class InboxPanel {
     stream.onEvent((event) => {
       if (event.service === "smtp") this.scheduleRefresh();
     });
+    // Arrivals and deletions by any process (POP3 DELE + QUIT, porthost mail delete, pruning, another tab).
+    stream.onMail(() => this.scheduleRefresh());
     // Mail may have arrived while the stream was down.
     stream.onStatus((status, previous) => {
       if (status.state === "live" && previous.state === "reconnecting") this.scheduleRefresh();
@@ -96,6 +98,14 @@ export class InboxPanel {
     } catch (error) {
       this.viewer.replaceChildren(el("p", { class: "error" }, `Could not open the message: ${errorText(error)}`));
     }
+    this.bringViewerIntoView();
+  }
+
+  /** On a narrow screen the message renders below the list: scroll to it unless its top is already in sight. */
+  private bringViewerIntoView(): void {
+    const top = this.viewer.getBoundingClientRect().top;
+    if (top >= 0 && top < window.innerHeight * 0.5) return;
+    this.viewer.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
   private fetchPage(cursor: string | undefined): Promise<MessagePage> {

@@ -1,6 +1,7 @@
 import type { NumberedEvent, PortEntry } from "./api-types.js";
 import { el } from "./dom.js";
 import type { EventStream, StreamStatus } from "./event-stream.js";
+import { outcomeWord } from "@porthost/events/outcome";
 import { bytes, clock, endpoint, ms } from "./format.js";
 
 /** Rows kept on screen; the full history stays on the server (/api/events). */
@@ -22,10 +23,13 @@ export class TrafficPanel {
   private readonly counters = new Map<string, Counter>();
   private paused = false;
   private filter = "";
+  private showProbes = true;
+  private streamStatus: StreamStatus | undefined;
   private readonly status = el("p", { class: "stream-status", role: "status", "data-state": "connecting" });
   private readonly notice = el("p", { class: "stream-notice", hidden: true });
   private readonly select = el("select", { id: "traffic-filter" }, el("option", { value: "" }, "all services"));
   private readonly pauseButton = el("button", { type: "button", "aria-pressed": "false" }, "Pause");
+  private readonly probesToggle = el("input", { type: "checkbox", id: "traffic-probes", checked: true });
   private readonly counterList = el("ul", { class: "counters", "aria-label": "Connections per port" });
   private readonly rows = el("ol", { class: "flows", id: "flows", "aria-label": "Connections, newest first" });
   private readonly empty = el("p", { class: "note" }, "Waiting for the first connection…");
@@ -39,6 +43,10 @@ export class TrafficPanel {
       this.renderRows();
     });
     this.pauseButton.addEventListener("click", () => this.togglePause());
+    this.probesToggle.addEventListener("change", () => {
+      this.showProbes = this.probesToggle.checked;
+      this.renderRows();
+    });
     const clear = el("button", { type: "button", onclick: () => this.clear() }, "Clear");
     this.root.replaceChildren(
       this.status,
@@ -48,6 +56,12 @@ export class TrafficPanel {
         { class: "toolbar" },
         el("label", { for: "traffic-filter" }, "Service"),
         this.select,
+        el(
+          "label",
+          { class: "toggle", title: "connections that sent nothing: this page's status probes, port scans" },
+          this.probesToggle,
+          "port checks",
+        ),
         this.pauseButton,
         clear,
       ),
@@ -83,6 +97,7 @@ export class TrafficPanel {
     if (this.paused) {
       this.queued.push(event);
       this.pauseButton.textContent = `Resume (${this.queued.length} new)`;
+      this.renderStatus();
       return;
     }
     this.show(event);
@@ -91,7 +106,7 @@ export class TrafficPanel {
   private show(event: NumberedEvent): void {
     this.shown.unshift(event);
     if (this.shown.length > MAX_ROWS) this.shown.length = MAX_ROWS;
-    if (this.filter && event.service !== this.filter) return;
+    if (!this.visible(event)) return;
     this.empty.hidden = true;
     this.rows.prepend(row(event));
     while (this.rows.children.length > MAX_ROWS) this.rows.lastElementChild?.remove();
@@ -103,6 +118,11 @@ export class TrafficPanel {
     this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
     this.root.classList.toggle("paused", this.paused);
     if (!this.paused) for (const event of this.queued.splice(0)) this.show(event);
+    this.renderStatus();
+  }
+
+  private visible(event: NumberedEvent): boolean {
+    return (!this.filter || event.service === this.filter) && (this.showProbes || event.probe !== true);
   }
 
   private clear(): void {
@@ -115,7 +135,7 @@ export class TrafficPanel {
   }
 
   private renderRows(): void {
-    const visible = this.shown.filter((e) => !this.filter || e.service === this.filter);
+    const visible = this.shown.filter((e) => this.visible(e));
     this.rows.replaceChildren(...visible.map(row));
     this.empty.hidden = visible.length > 0;
     this.empty.textContent = this.filter ? `No ${this.filter} connections yet.` : "Waiting for the first connection…";
@@ -138,6 +158,22 @@ export class TrafficPanel {
   }
 
   private showStatus(status: StreamStatus): void {
+    this.streamStatus = status;
+    this.renderStatus();
+  }
+
+  /** The banner says what the list is doing: paused (and holding how many), else the stream's state. */
+  private renderStatus(): void {
+    const status = this.streamStatus;
+    if (status === undefined) return;
+    if (this.paused) {
+      const held = this.queued.length;
+      this.status.dataset.state = "paused";
+      this.status.textContent =
+        `Paused: new connections are held, not shown (${held} so far), and none is lost; press Resume to see them.` +
+        (status.state === "live" ? "" : " The event stream is reconnecting.");
+      return;
+    }
     this.status.dataset.state = status.state;
     const at = clock(status.since);
     if (status.state === "connecting") this.status.textContent = "Connecting to the event stream…";
@@ -160,7 +196,13 @@ export class TrafficPanel {
 function row(event: NumberedEvent): HTMLLIElement {
   return el(
     "li",
-    { class: "flow", "data-service": event.service, "data-outcome": event.outcome, "data-id": event.id },
+    {
+      class: "flow",
+      "data-service": event.service,
+      "data-outcome": event.outcome,
+      "data-id": event.id,
+      "data-probe": event.probe === true ? "" : undefined,
+    },
     el("time", { datetime: event.time }, clock(event.time)),
     el(
       "span",
@@ -184,7 +226,7 @@ function row(event: NumberedEvent): HTMLLIElement {
       { class: "flow-bytes" },
       `${bytes(event.bytesIn)} in, ${bytes(event.bytesOut)} out, ${ms(event.durationMs)}`,
     ),
-    el("span", { class: "flow-outcome" }, event.outcome),
+    el("span", { class: "flow-outcome" }, outcomeWord(event)),
     event.detail ? el("span", { class: "flow-detail" }, event.detail) : null,
   );
 }
