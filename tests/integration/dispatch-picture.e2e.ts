@@ -163,7 +163,7 @@ describe("the live picture of dispatch, in Chromium", () => {
     expect(await doors.nth(1).getAttribute("aria-pressed")).toBe("true");
   });
 
-  it("draws a TCP connection from a fixed client port through its door to its service, and explains it on click", async () => {
+  it("draws a TCP connection from a fixed client port through its door to its service, and explains it on hover and click", async () => {
     page = await openPage();
     const clientPort = await freePort();
     await new Promise<void>((resolve, reject) => {
@@ -182,8 +182,12 @@ describe("the live picture of dispatch, in Chromium", () => {
     expect(await routeGeometry(shape)).toEqual({ throughDoor: true, endsAtService: true });
     // The door counts it (with the page's own status probes of the port, if one came by).
     expect(await door(page, host.ports.echo, "tcp").getAttribute("data-count")).toMatch(/^[1-9]\d*$/);
-    await shape.locator(".client-label").click();
+    // Hovering shows the event; a click keeps it shown.
+    await shape.locator(".client-label").hover();
     const detail = picture(page).locator(".dispatch-detail[data-show=event]");
+    await detail.waitFor();
+    await shape.locator(".client-label").click();
+    await page.mouse.move(0, 0);
     await detail.waitFor();
     expect(await detail.locator("h3").textContent()).toBe(`127.0.0.1:${clientPort} → ${host.ports.echo}/tcp → echo`);
   });
