@@ -130,10 +130,12 @@ describe("the live picture of dispatch, in Chromium", () => {
     const table = (await (await fetch(`${host.url}/api/ports`)).json()) as { services: PortRow[] };
     const expected = table.services.flatMap((row) =>
       row.sequence && row.sequence.length > 0
-        ? [...new Set(row.sequence.map((step) => `${step.port}/${step.transport}`))].map((key) => ({
-            key,
-            label: key.split("/")[0]!,
-          }))
+        ? [...new Set(row.sequence.map((step) => `${step.port}/${step.transport}`))].map((key) => {
+            // The steps show their well-known numbers as the row's first step does: less the same offset.
+            const port = Number(key.split("/")[0]);
+            const offset = row.sequence![0]!.port === row.port ? row.port - row.wellKnownPort : 0;
+            return { key, label: offset === 0 || port <= offset ? String(port) : `${port} (${port - offset})` };
+          })
         : row.transports.map((t) => ({
             key: `${row.port}/${t}`,
             label: row.port === row.wellKnownPort ? String(row.port) : `${row.port} (${row.wellKnownPort})`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { layout, pointOnRoute, serviceGroups, type PortRow } from "../ui/src/dispatch-layout.js";
+import { doorLabel, layout, pointOnRoute, serviceGroups, type PortRow } from "../ui/src/dispatch-layout.js";
 import { DRAWN_PER_SECOND, Sampler, samplingText } from "../ui/src/dispatch-sampler.js";
 
 function row(name: string, app: string, wellKnownPort: number, transports: ("tcp" | "udp")[]): PortRow {
@@ -92,6 +92,7 @@ describe("the dispatch picture's doors", () => {
       ["9022/udp", { index: [1, 3], of: 3 }],
       ["9021/tcp", { index: [2], of: 3 }],
     ]);
+    expect(group!.doors.map(doorLabel)).toEqual(["9022 (1022)", "9021 (1021)"]);
   });
 
   it("places every door inside its service's box, and a route from the client's port to the service", () => {

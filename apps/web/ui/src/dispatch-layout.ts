@@ -47,6 +47,9 @@ function doorsOf(row: PortRow): Door[] {
   if (row.sequence && row.sequence.length > 0) {
     // A sequence may knock twice on one port: one door, both step numbers on it.
     const of = row.sequence.length;
+    // The steps moved by the row's offset (its first step is its port) show their well-known numbers too.
+    const offset = row.sequence[0]?.port === row.port ? row.port - row.wellKnownPort : undefined;
+    const wellKnown = (port: number) => (offset !== undefined && port - offset > 0 ? port - offset : undefined);
     const doors = new Map<string, Door>();
     row.sequence.forEach((step, i) => {
       const key = doorKey(step.port, step.transport);
@@ -56,7 +59,7 @@ function doorsOf(row: PortRow): Door[] {
         key,
         port: step.port,
         transport: step.transport,
-        wellKnownPort: undefined,
+        wellKnownPort: wellKnown(step.port),
         step: { index, of },
       });
     });
