@@ -28,7 +28,8 @@ export function htmlToText(html: string): string {
 }
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'`{}|\\^]+/gi;
-const HREF = /\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+/** Where a link goes (a, area): images and stylesheets are not links a reader follows. */
+const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 
 /** A URL as found, without the punctuation a sentence puts after it. */
 function trimUrl(url: string): string {
@@ -41,7 +42,7 @@ function trimUrl(url: string): string {
   return url.slice(0, end);
 }
 
-/** Every http(s) URL in the text part and the HTML part (its href/src attributes and its text), each once, in order. */
+/** Every http(s) URL in the text part and the HTML part (its href attributes and its text), each once, in order. */
 export function extractLinks(text: string | null, html: string | null): string[] {
   const links = new Set<string>();
   const add = (candidate: string): void => {

@@ -52,7 +52,7 @@ const noSuchMessage = { 400: WebErrorSchema, 404: WebErrorSchema };
 
 /** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
 export const MAIL_HTML_CSP =
-  "sandbox; default-src 'none'; img-src data: cid: 'self'; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
+  "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
 
 /**
  * The mail API over the shared Maildir (the SMTP service writes it; this service only reads
@@ -141,12 +141,13 @@ export function registerMailRoutes(app: WebApp, store: MailStore): void {
       const message = await store.get(request.params.id);
       if (!message) return reply.code(404).send(webErrors.noSuchMessage(request.params.id));
       if (message.html === null) return reply.code(404).send(webErrors.noHtmlPart(request.params.id));
+      const linked = linkInlineParts(message.html, request.params.id, request, MAIL_HTML_CSP);
       return reply
         .type("text/html; charset=utf-8")
-        .header("content-security-policy", MAIL_HTML_CSP)
+        .header("content-security-policy", linked.csp)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
-        .send(linkInlineParts(message.html, request.params.id));
+        .send(linked.html);
     },
   );
 

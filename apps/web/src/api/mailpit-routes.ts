@@ -503,12 +503,13 @@ export function registerMailpitRoutes(app: WebApp, store: MailStore, config: Por
       if (!message) return notFound(reply, requested);
       if (request.params.file.endsWith(".txt")) return text(reply, 200, message.text ?? "");
       if (message.html === null) return text(reply, 404, `message ${requested} has no HTML part`);
+      const linked = linkInlineParts(message.html, message.summary.id, request, MAIL_HTML_CSP);
       return reply
         .type("text/html; charset=utf-8")
-        .header("content-security-policy", MAIL_HTML_CSP)
+        .header("content-security-policy", linked.csp)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
-        .send(linkInlineParts(message.html, message.summary.id));
+        .send(linked.html);
     },
   );
 }

@@ -118,14 +118,39 @@ export function messageView(message: ParsedMessage, onDelete: () => void): HTMLE
           ),
         )
       : null,
+    message.codes.length > 0 || message.links.length > 0 ? lookedFor(message) : null,
     tablist,
     panel,
     el(
       "p",
       { class: "toolbar" },
       el("a", { href: messageUrl(summary.id, "/raw"), target: "_blank", rel: "noopener" }, "Open the raw source"),
+      el("a", { href: messageUrl(summary.id, "/raw?download=1"), download: `${summary.id}.eml` }, "Download .eml"),
       el("button", { type: "button", class: "danger", onclick: onDelete }, "Delete this message"),
     ),
+  );
+}
+
+/** What a test looks for in a message: its one-time codes and its links (the API's codes and links). */
+function lookedFor(message: ParsedMessage): HTMLElement {
+  return el(
+    "div",
+    { class: "looked-for" },
+    message.codes.length > 0 ? el("h4", {}, "Codes") : null,
+    message.codes.length > 0
+      ? el("p", { class: "message-codes" }, ...message.codes.map((code) => el("code", { class: "message-code" }, code)))
+      : null,
+    message.links.length > 0 ? el("h4", {}, "Links") : null,
+    message.links.length > 0
+      ? el(
+          "ul",
+          { class: "message-links" },
+          // The sender's links: opened apart from this page, telling the site nothing of it.
+          ...message.links.map((link) =>
+            el("li", {}, el("a", { href: link, target: "_blank", rel: "noopener noreferrer nofollow" }, link)),
+          ),
+        )
+      : null,
   );
 }
 
