@@ -32,6 +32,7 @@ const MAIL_USE: Readonly<Record<AppName, "writes" | "reads" | "none">> = {
   smtp: "writes",
   echo: "none",
   pop3: "reads",
+  knock: "none",
 };
 
 /** Healthcheck timing: a probe answers in under HEALTH_PROBE_TIMEOUT_MS (3 s). */
@@ -127,7 +128,11 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
         environment,
         ports: ports.filter((p) => p.app === app).map(portMapping),
         volumes,
-        healthcheck: { test: ["CMD", HEALTHCHECK_COMMAND, ...specs.map((s) => s.name)], ...HEALTHCHECK },
+        // A knock sequence is not probed: a connection to it is a knock (its app's vault is probed).
+        healthcheck: {
+          test: ["CMD", HEALTHCHECK_COMMAND, ...specs.filter((s) => !s.sequence).map((s) => s.name)],
+          ...HEALTHCHECK,
+        },
         ...(after.length > 0
           ? { depends_on: Object.fromEntries(after.map((a) => [a, { condition: "service_healthy" }])) }
           : {}),

@@ -1,4 +1,4 @@
-import { formatAddress, rangeClass, type PorthostConfig } from "@porthost/ports";
+import { endpoints, formatAddress, rangeClass, serviceSpec, type PorthostConfig } from "@porthost/ports";
 import { renderTable } from "../table.js";
 import { tryIt } from "../try-it.js";
 
@@ -11,6 +11,8 @@ export interface PortsRow {
   readonly addr: string;
   readonly implemented: boolean;
   readonly description: string;
+  /** knock only: the sequence's ports in order. */
+  readonly sequence?: readonly { readonly port: number; readonly transport: string }[];
 }
 
 export function portsRows(config: PorthostConfig): PortsRow[] {
@@ -23,6 +25,7 @@ export function portsRows(config: PorthostConfig): PortsRow[] {
     addr: formatAddress(s.addr),
     implemented: s.implemented,
     description: s.description,
+    ...(s.sequence ? { sequence: s.sequence } : {}),
   }));
 }
 
@@ -30,13 +33,14 @@ export function portsRows(config: PorthostConfig): PortsRow[] {
 export function portsCommand(config: PorthostConfig, json: boolean): string {
   if (json) return JSON.stringify(portsRows(config), null, 2);
   // One row per endpoint: the same number over TCP and over UDP are two endpoints.
+  // The knock service is one row per knock, in order: its sequence.
   const rows = Object.values(config.services).flatMap((s) =>
-    s.transports.map((transport) => [
+    endpoints(s).map(({ port, transport }, index) => [
       s.name,
       transport,
-      String(s.wellKnownPort),
-      String(s.port),
-      rangeClass(s.port),
+      String(serviceSpec(s.name).sequence?.[index]?.port ?? s.wellKnownPort),
+      String(port),
+      rangeClass(port),
       s.implemented ? tryIt(config, s, transport) : "(not served yet)",
     ]),
   );

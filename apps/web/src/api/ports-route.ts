@@ -1,7 +1,15 @@
-import { formatAddress, rangeClass, type PorthostConfig } from "@porthost/ports";
+import { formatAddress, rangeClass, type PorthostConfig, type ServiceName } from "@porthost/ports";
 import { ProbeCache } from "./port-probe.js";
 import { PortsReplySchema } from "./ports-schemas.js";
 import type { WebApp } from "./web-app.js";
+
+/**
+ * Where a service's liveness is probed: its address, except the knock sequence's, where a
+ * connection would be a knock (a wrong one resets the knocking address): its app's vault instead.
+ */
+function probedAddress(config: PorthostConfig, name: ServiceName) {
+  return name === "knock" ? config.services.vault.addr : config.services[name].addr;
+}
 
 /** GET /api/ports: the service table with each service's resolved port, address and live status. */
 export function registerPortsRoute(app: WebApp, config: PorthostConfig, probes = new ProbeCache()): void {
@@ -21,6 +29,7 @@ export function registerPortsRoute(app: WebApp, config: PorthostConfig, probes =
       rfc: s.rfc,
       app: s.app,
       implemented: s.implemented,
+      ...(s.sequence ? { sequence: s.sequence } : {}),
     })),
   };
   app.get(
@@ -37,7 +46,7 @@ export function registerPortsRoute(app: WebApp, config: PorthostConfig, probes =
       services: await Promise.all(
         table.services.map(async (s) => ({
           ...s,
-          status: s.implemented ? await probes.status(config.services[s.name].addr) : ("not served" as const),
+          status: s.implemented ? await probes.status(probedAddress(config, s.name)) : ("not served" as const),
         })),
       ),
     }),

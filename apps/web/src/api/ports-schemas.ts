@@ -20,6 +20,13 @@ export const PortEntrySchema = Type.Object({
   rfc: Type.String(),
   app: Type.String({ description: "the porthost app that serves it" }),
   implemented: Type.Boolean(),
+  sequence: Type.Optional(
+    Type.Immutable(
+      Type.Array(Type.Object({ port: Type.Integer(), transport: TransportSchema }), {
+        description: "knock only: the knock sequence's ports in order, each on its transport",
+      }),
+    ),
+  ),
   status: Type.Enum(["up", "down", "not served"], {
     type: "string",
     description: "live: whether the service's TCP port accepts a connection at addr now",
