@@ -1,12 +1,12 @@
 import { hostname } from "node:os";
 import net from "node:net";
 import tls from "node:tls";
-import type { EventSink } from "@porthost/events";
+import { isPortCheck, tlsFailureDetail, tlsFailureOutcome, TLS_FAILURE_PREFIX, type EventSink } from "@porthost/events";
 import { connectionFields, silentLogger, type Logger } from "@porthost/log";
 import { MailStore, prepareMaildropLocks } from "@porthost/mailstore";
 import { POP3_DEFAULTS, type Pop3Settings, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
-import { reportConnection, sessionDetail, sessionOutcome } from "./connection-events.js";
+import { reportConnection, sessionDetail, sessionOutcome, type ClosedConnection } from "./connection-events.js";
 import { WireSizes } from "./maildrop.js";
 import { Pop3Logins } from "./pop3-auth.js";
 import { pop3Replies } from "./pop3-replies.js";
@@ -20,15 +20,17 @@ export const CLOSE_GRACE_MS = 2_000; // 2 s
 
 export interface Pop3Options {
   readonly host: string;
-  /** 0 lets the system pick a free port (tests). */
+  /** POP3 (110), STLS when there is a certificate. 0 lets the system pick a free port (tests). */
   readonly port: number;
+  /** POP3 over implicit TLS (995, RFC 8314): TLS from the first byte. Unset: not served; needs `tls`. */
+  readonly pop3sPort?: number | undefined;
   /** The Maildir the SMTP service delivers to. */
   readonly maildir: string;
   readonly logger?: Logger;
   /** Each setting falls back to its default in POP3_DEFAULTS (@porthost/ports). */
   readonly settings?: Partial<Pop3Limits>;
-  /** Certificate and key: STLS is offered only with them. */
-  readonly tls?: TlsMaterial;
+  /** Certificate and key: STLS and 995 are served only with them. */
+  readonly tls?: TlsMaterial | undefined;
   /** Where connection events go (the web service's live view); unset: none are sent. */
   readonly events?: EventSink | undefined;
 }
@@ -37,7 +39,10 @@ export interface Pop3Service {
   listen(): Promise<ListeningEndpoint[]>;
   /** Stops accepting; sessions are told and closed without UPDATE; closes the store. */
   close(): Promise<void>;
+  /** The POP3 (110) server. */
   readonly server: net.Server;
+  /** The POP3S (995) server, when there is one: TLS from the first byte. */
+  readonly pop3sServer: net.Server | undefined;
   /** Sessions open now. */
   sessionCount(): number;
 }
@@ -51,43 +56,115 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     : undefined;
   const sessions = new Set<Pop3Session>();
   const refused = new Set<net.Socket>();
+  /** 995's connections whose TLS handshake is not done yet: they count against the limit. */
+  const handshaking = new Set<tls.TLSSocket>();
+  let stopping = false;
   let services: SessionServices | undefined;
   let store: MailStore | undefined;
 
-  function follow(socket: net.Socket, outcome: () => { outcome: ReturnType<typeof sessionOutcome>; detail: string }) {
+  type Ended = Pick<ClosedConnection, "outcome" | "detail" | "tls">;
+  function follow(service: "pop3" | "pop3s", socket: net.Socket, outcome: () => Ended) {
     const startedAt = Date.now();
     const fields = connectionFields(socket);
     socket.once("close", () => {
       const ended = outcome();
       const counters = { bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten };
-      logger.info({ ...fields, ...counters, durationMs: Date.now() - startedAt, ...ended }, "pop3 connection closed");
-      reportConnection(options.events, { fields, startedAt, ...counters, ...ended });
+      // A port check (the switchboard's status probe, a scan) is not news: debug, not info.
+      const level = isPortCheck("tcp", { bytesIn: counters.bytesIn, outcome: ended.outcome }) ? "debug" : "info";
+      const { outcome: how, detail } = ended;
+      logger[level](
+        { ...fields, ...counters, durationMs: Date.now() - startedAt, outcome: how, detail },
+        `${service} connection closed`,
+      );
+      reportConnection(options.events, service, { fields, startedAt, ...counters, ...ended });
     });
+  }
+
+  const sessionEnded = (session: Pop3Session): Ended => ({
+    outcome: sessionOutcome(session.tally),
+    detail: sessionDetail(session.tally),
+    tls: session.tally.tlsSession,
+  });
+
+  const failedHandshake = (detail: string): Ended => ({ outcome: tlsFailureOutcome(detail), detail });
+
+  /** Over the limit (sessions and 995's handshakes) a client is refused; in plain text it hears why. */
+  function refuseOverLimit(service: "pop3" | "pop3s", socket: net.Socket): boolean {
+    if (services && sessions.size + handshaking.size < limits.maxConnections) return false;
+    refused.add(socket);
+    socket.once("close", () => refused.delete(socket));
+    follow(service, socket, () => ({ outcome: "limited", detail: `connection limit ${limits.maxConnections}` }));
+    // Before a handshake, plain text is only noise to a TLS client: 995 just closes.
+    if (service === "pop3s") socket.destroy();
+    else socket.end(`${pop3Replies.tooManyConnections(limits.maxConnections).line}\r\n`);
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    return true;
+  }
+
+  function startSession(socket: net.Socket | tls.TLSSocket, services: SessionServices): Pop3Session {
+    const session = new Pop3Session(socket, services);
+    sessions.add(session);
+    void session.closed.then(() => sessions.delete(session));
+    session.start();
+    return session;
   }
 
   const server = net.createServer({ noDelay: true }, (socket) => {
     socket.on("error", () => undefined);
-    if (!services || sessions.size >= limits.maxConnections) {
-      // Over the limit the client still hears why, then the connection closes.
-      refused.add(socket);
-      socket.once("close", () => refused.delete(socket));
-      follow(socket, () => ({ outcome: "limited", detail: `connection limit ${limits.maxConnections}` }));
-      socket.end(`${pop3Replies.tooManyConnections(limits.maxConnections).line}\r\n`);
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-      return;
-    }
-    const session = new Pop3Session(socket, services);
-    sessions.add(session);
-    void session.closed.then(() => sessions.delete(session));
-    follow(socket, () => ({ outcome: sessionOutcome(session.tally), detail: sessionDetail(session.tally) }));
-    session.start();
+    if (refuseOverLimit("pop3", socket) || !services) return;
+    const session = startSession(socket, services);
+    follow("pop3", socket, () => sessionEnded(session));
   });
-  server.on("error", (error) => {
-    if (server.listening) logger.debug({ err: error.message }, "pop3 server error");
-  });
+
+  /** 995: the TLS handshake first, bounded by the idle timeout, then the same session as on 110. */
+  function acceptImplicitTls(socket: net.Socket, secureContext: tls.SecureContext): void {
+    socket.on("error", () => undefined);
+    if (refuseOverLimit("pop3s", socket) || !services) return;
+    const sessionServices = services;
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
+    let session: Pop3Session | undefined;
+    let failure: string | undefined;
+    handshaking.add(secure);
+    follow("pop3s", socket, () =>
+      session
+        ? sessionEnded(session)
+        : failedHandshake(failure ?? `${TLS_FAILURE_PREFIX}the client closed the connection`),
+    );
+    const onHandshakeTimeout = () =>
+      secure.destroy(Object.assign(new Error("TLS handshake timeout"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
+    secure.setTimeout(limits.idleTimeoutMs, onHandshakeTimeout);
+    secure.on("error", (error) => {
+      if (!session) failure ??= tlsFailureDetail(error);
+    });
+    secure.once("close", () => handshaking.delete(secure));
+    secure.once("secure", () => {
+      handshaking.delete(secure);
+      secure.setTimeout(0);
+      secure.off("timeout", onHandshakeTimeout);
+      if (stopping) return void secure.destroy();
+      session = startSession(secure, sessionServices);
+    });
+  }
+
+  if (options.pop3sPort !== undefined && !secureContext) {
+    throw new Error("pop3s needs a certificate (tls): it is TLS from the first byte");
+  }
+  const pop3sServer =
+    secureContext && options.pop3sPort !== undefined
+      ? net.createServer({ noDelay: true }, (socket) => acceptImplicitTls(socket, secureContext))
+      : undefined;
+  for (const [service, listener] of [
+    ["pop3", server],
+    ["pop3s", pop3sServer],
+  ] as const) {
+    listener?.on("error", (error) => {
+      if (listener.listening) logger.debug({ err: error.message }, `${service} server error`);
+    });
+  }
 
   return {
     server,
+    pop3sServer,
     sessionCount: () => sessions.size,
     async listen() {
       store = await MailStore.open(options.maildir);
@@ -106,16 +183,35 @@ export function buildPop3(options: Pop3Options): Pop3Service {
         serverName: hostname(),
         logger,
       };
+      const endpoints: ListeningEndpoint[] = [];
       try {
-        return [await listenTcp(server, { service: "pop3", transport: "tcp", host: options.host, port: options.port })];
+        endpoints.push(
+          await listenTcp(server, { service: "pop3", transport: "tcp", host: options.host, port: options.port }),
+        );
+        if (pop3sServer && options.pop3sPort !== undefined) {
+          endpoints.push(
+            await listenTcp(pop3sServer, {
+              service: "pop3s",
+              transport: "tcp",
+              host: options.host,
+              port: options.pop3sPort,
+            }),
+          );
+        }
       } catch (error) {
+        if (server.listening) await new Promise((resolve) => server.close(resolve));
         await store.close();
         throw error;
       }
+      return endpoints;
     },
     async close() {
-      if (server.listening) {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      stopping = true;
+      const listening = [server, pop3sServer].filter((s): s is net.Server => s?.listening === true);
+      if (listening.length > 0) {
+        const stopped = Promise.all(listening.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+        // A handshake in progress has no session to finish: it goes now.
+        for (const secure of handshaking) secure.destroy();
         const cut = setTimeout(() => {
           for (const session of sessions) session.destroy();
           for (const socket of refused) socket.destroy();

@@ -1,4 +1,4 @@
-import { connectionEvent, type EventSink, type Outcome } from "@porthost/events";
+import { connectionEvent, tlsFailureOutcome, type ConnectionTls, type EventSink, type Outcome } from "@porthost/events";
 import type { ConnectionFields } from "@porthost/log";
 import type { SessionTally } from "./pop3-session.js";
 
@@ -9,10 +9,12 @@ export interface ClosedConnection {
   readonly bytesOut: number;
   readonly outcome: Outcome;
   readonly detail: string;
+  readonly tls?: ConnectionTls | undefined;
 }
 
 /** How a session ended, in the closed set the switchboard colours by. */
 export function sessionOutcome(tally: SessionTally): Outcome {
+  if (tally.tlsFailure !== undefined) return tlsFailureOutcome(tally.tlsFailure);
   if (tally.error !== undefined) return "error";
   if (tally.endedBy === "idle") return "timeout";
   if (tally.failedLogins > 0 && !tally.loggedIn) return "refused";
@@ -21,6 +23,7 @@ export function sessionOutcome(tally: SessionTally): Outcome {
 
 /** One line about a session: who logged in and what became of the mail. */
 export function sessionDetail(tally: SessionTally): string {
+  if (tally.tlsFailure !== undefined) return tally.tlsFailure;
   const parts = [
     tally.loggedIn
       ? `user ${tally.user ?? ""}`
@@ -35,10 +38,14 @@ export function sessionDetail(tally: SessionTally): string {
   return parts.join(", ");
 }
 
-/** Reports one POP3 connection as a connection event; no sink (events off) costs nothing. */
-export function reportConnection(events: EventSink | undefined, connection: ClosedConnection): void {
+/** Reports one connection of `service` (pop3, pop3s) as a connection event; no sink (events off) costs nothing. */
+export function reportConnection(
+  events: EventSink | undefined,
+  service: "pop3" | "pop3s",
+  connection: ClosedConnection,
+): void {
   if (!events) return;
   const { fields } = connection;
   const endpoints = { localPort: fields.port, remoteAddress: fields.remote, remotePort: fields.remotePort };
-  events.send(connectionEvent("pop3", "tcp", endpoints, connection));
+  events.send(connectionEvent(service, "tcp", endpoints, connection));
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type net from "node:net";
 import tls from "node:tls";
+import { socketTls, tlsFailureDetail, type ConnectionTls } from "@porthost/events";
 import { connectionFields, type Logger } from "@porthost/log";
 import { bareAddress, lockMaildrop, type MailStore, type MaildropLock } from "@porthost/mailstore";
 import type { Pop3MailboxMode } from "@porthost/ports";
@@ -36,6 +37,10 @@ export interface SessionTally {
   retrieved: number;
   deleted: number;
   tls: boolean;
+  /** The TLS session once its handshake is done (995 from the start, 110 after STLS). */
+  tlsSession: ConnectionTls | undefined;
+  /** Why a TLS handshake failed ("TLS handshake failed: ..."). */
+  tlsFailure: string | undefined;
   /** Why the server ended it, when it was not the client's QUIT or close. */
   endedBy: "idle" | "shutdown" | undefined;
   error: string | undefined;
@@ -84,6 +89,8 @@ export class Pop3Session {
     retrieved: 0,
     deleted: 0,
     tls: false,
+    tlsSession: undefined,
+    tlsFailure: undefined,
     endedBy: undefined,
     error: undefined,
   };
@@ -106,11 +113,16 @@ export class Pop3Session {
   private readonly idle: NodeJS.Timeout;
   private readonly onData = (chunk: Buffer): void => this.received(chunk);
 
+  /** On an implicit TLS port (995) `socket` is a TLS socket whose handshake is done, and STLS is not offered. */
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: net.Socket | tls.TLSSocket,
     private readonly services: SessionServices,
   ) {
     this.stream = socket;
+    if (socket instanceof tls.TLSSocket) {
+      this.tally.tls = true;
+      this.tally.tlsSession = socketTls(socket, "implicit");
+    }
     this.fields = connectionFields(socket);
     this.reader = new LineReader(services.maxLineBytes);
     this.timestamp = `<${process.pid}.${randomBytes(6).toString("hex")}.${Date.now()}@${services.serverName}>`;
@@ -354,8 +366,10 @@ export class Pop3Session {
     this.send("+OK begin TLS negotiation");
     const secure = new tls.TLSSocket(plain, { isServer: true, secureContext });
     secure.on("data", this.onData);
+    secure.once("secure", () => (this.tally.tlsSession = socketTls(secure, "starttls")));
     secure.on("error", (error: NodeJS.ErrnoException) => {
-      this.noteError(error);
+      if (this.tally.tlsSession) this.noteError(error);
+      else this.tally.tlsFailure ??= tlsFailureDetail(error);
       secure.destroy();
     });
     if (plain.isPaused()) plain.resume();
@@ -442,7 +456,8 @@ export class Pop3Session {
   }
 
   private send(line: string): void {
-    if (!this.ended) this.stream.write(`${line}\r\n`);
+    if (this.ended) return;
+    this.stream.write(`${line}\r\n`);
   }
 
   /** A multi-line reply: lines byte-stuffed, then the terminating dot. */

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { Readable } from "node:stream";
 import path from "node:path";
-import type tls from "node:tls";
+import tls from "node:tls";
 import { MailStore } from "@porthost/mailstore";
 import { testEnvelope } from "@porthost/mailstore/testing";
 import { tempDir, upgradeToTls } from "@porthost/testkit";
@@ -35,6 +35,17 @@ export class RawPop3 {
   static async connect(port: number): Promise<RawPop3> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
+      s.once("error", reject);
+    });
+    const client = new RawPop3(socket);
+    client.greeting = await client.line();
+    return client;
+  }
+
+  /** POP3S (995): TLS from the first byte, the chain checked against `ca` for localhost. */
+  static async connectTls(port: number, ca: string): Promise<RawPop3> {
+    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ port, host: "127.0.0.1", ca, servername: "localhost" }, () => resolve(s));
       s.once("error", reject);
     });
     const client = new RawPop3(socket);
@@ -117,8 +128,9 @@ export class RawPop3 {
   }
 
   /** Upgrades after STLS was answered +OK. */
-  async startTls(): Promise<void> {
-    const secure = await upgradeToTls(this.socket);
+  /** STLS already answered +OK; with `ca` the chain is checked (the dev CA), else the test certificate is taken. */
+  async startTls(ca?: string): Promise<void> {
+    const secure = await upgradeToTls(this.socket, ca);
     this.socket = secure;
     this.listen(secure);
   }

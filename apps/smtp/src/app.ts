@@ -1,32 +1,40 @@
 import { hostname } from "node:os";
-import type { SMTPServerDataStream } from "smtp-server";
-import type { EventSink } from "@porthost/events";
+import type { TLSSocket } from "node:tls";
+import type { SMTPServerDataStream, SMTPServerOptions } from "smtp-server";
+import { socketTls, tlsFailureDetail, type EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
 import { MailStore } from "@porthost/mailstore";
 import { SMTP_DEFAULTS, type SmtpSettings, type SmtpUser, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
-import { PorthostSMTPServer } from "./porthost-smtp-server.js";
+import { PorthostSMTPServer, type TlsWatch } from "./porthost-smtp-server.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
 import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
 import { queuedAs, SmtpReply, smtpReplies } from "./smtp-replies.js";
 
-/** The SMTP settings that limit a session; the rest (users, TLS files) are passed separately. */
+/** The SMTP settings that limit a session; the accounts are passed separately. */
 export type SmtpLimits = Omit<SmtpSettings, "users" | "tls">;
+
+/** The port table's SMTP services, each its own listening port of this one app. */
+export type SmtpServiceName = "smtp" | "submission" | "submissions";
 
 export interface SmtpOptions {
   readonly host: string;
-  /** 0 lets the system pick a free port (tests). */
+  /** SMTP (25): STARTTLS when there is a certificate, AUTH optional. 0 lets the system pick a free port (tests). */
   readonly port: number;
+  /** Message submission (587, RFC 6409): STARTTLS, then AUTH before any mail. Unset: not served; needs `tls`. */
+  readonly submissionPort?: number | undefined;
+  /** Submission over implicit TLS (465, RFC 8314): TLS from the first byte, then AUTH. Unset: not served; needs `tls`. */
+  readonly submissionsPort?: number | undefined;
   /** The Maildir messages are delivered to. */
   readonly maildir: string;
   readonly logger?: Logger;
-  /** Each limit falls back to its default in SMTP_DEFAULTS (@porthost/ports). */
+  /** Each limit falls back to its default in SMTP_DEFAULTS (@porthost/ports); each port has them all. */
   readonly limits?: Partial<SmtpLimits>;
   /** Accounts AUTH accepts; empty or unset: any credentials. */
   readonly users?: readonly SmtpUser[];
-  /** Certificate and key: STARTTLS is offered only with them. */
-  readonly tls?: TlsMaterial;
+  /** Certificate and key: without them no STARTTLS, and no submission ports. */
+  readonly tls?: TlsMaterial | undefined;
   /** Retention (PORTHOST_MAIL_MAX); unset keeps everything. */
   readonly maxMessages?: number;
   /** Where connection events go (the web service's live view); unset: none are sent. */
@@ -36,14 +44,41 @@ export interface SmtpOptions {
 /** On shutdown, a session storing a message gets this long to finish before it is cut. */
 export const CLOSE_GRACE_MS = 2_000; // 2 s
 
+/** One listening port of the SMTP app and its server. */
+export interface SmtpPort {
+  readonly service: SmtpServiceName;
+  readonly server: PorthostSMTPServer;
+  /** TLS from the first byte: a refused client cannot be told why in plain text. */
+  readonly implicitTls: boolean;
+}
+
 export interface SmtpService {
   listen(): Promise<ListeningEndpoint[]>;
   /** 421 to idle sessions, lets messages being stored finish, closes the store. */
   close(): Promise<void>;
+  /** The SMTP (25) server. */
   readonly server: PorthostSMTPServer;
+  /** Every port served, SMTP first. */
+  readonly ports: readonly SmtpPort[];
   /** The store, once listening. */
   readonly store: MailStore | undefined;
 }
+
+/** What each port asks before mail: AUTH is optional on 25 and required on the submission ports (RFC 6409, RFC 8314). */
+const PORT_RULES: Readonly<Record<SmtpServiceName, Partial<SMTPServerOptions>>> = {
+  smtp: { authOptional: true, allowInsecureAuth: true },
+  submission: {
+    authOptional: false,
+    // AUTH in clear text gets 538: STARTTLS first, as a real submission port asks.
+    allowInsecureAuth: false,
+    authRequiredMessage: smtpReplies.submissionNeedsAuth("STARTTLS, then AUTH").message,
+  },
+  submissions: {
+    authOptional: false,
+    secure: true,
+    authRequiredMessage: smtpReplies.submissionNeedsAuth("AUTH").message,
+  },
+};
 
 export function buildSmtp(options: SmtpOptions): SmtpService {
   const logger = options.logger ?? silentLogger();
@@ -51,72 +86,106 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
   const name = hostname();
   const checkAuth = authenticator(options.users ?? SMTP_DEFAULTS.users);
   let store: MailStore | undefined;
-  const connectionEvents = options.events ? new SmtpConnectionEvents(options.events) : undefined;
+  const tls = options.tls;
 
-  const server = new PorthostSMTPServer(
-    {
-      name,
-      banner: "porthost mail catcher: accepts all mail, relays none",
-      size: limits.maxMessageBytes,
-      maxRecipients: limits.maxRecipients,
-      maxClients: limits.maxConnections,
-      socketTimeout: limits.idleTimeoutMs,
-      maxCommandLength: limits.maxLineBytes,
-      closeTimeout: CLOSE_GRACE_MS,
-      authMethods: ["PLAIN", "LOGIN"],
-      authOptional: true,
-      // A local catcher usually runs without TLS; refusing AUTH in clear text would break apps.
-      allowInsecureAuth: true,
-      disableReverseLookup: true,
-      // PIPELINING, 8BITMIME, SMTPUTF8 and ENHANCEDSTATUSCODES are on; DSN is not (nothing is relayed).
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: true,
-      hideREQUIRETLS: true,
-      ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { disabledCommands: ["STARTTLS"] }),
-      logger: false,
-      onAuth(auth, _session, callback) {
-        checkAuth(auth, callback);
+  function buildPort(service: SmtpServiceName): SmtpPort {
+    const implicitTls = service === "submissions";
+    const connectionEvents = options.events ? new SmtpConnectionEvents(options.events, service) : undefined;
+    const tlsWatch: TlsWatch = {
+      started: (client) => {
+        connectionEvents?.tlsStarted(client);
       },
-      onData(stream: SMTPServerDataStream, session, callback) {
-        const fields = { port: session.localPort, remote: session.remoteAddress, remotePort: session.remotePort };
-        if (!store) return callback(smtpReplies.localError());
-        server.storing.add(session.id);
-        store
-          .deliver(stream, {
-            envelope: envelopeOf(session),
-            receivedBy: { name, sessionId: session.id },
-            refuse: () => (stream.sizeExceeded ? smtpReplies.messageTooBig(limits.maxMessageBytes) : undefined),
-          })
-          .then(
-            (message) => {
-              logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
-              connectionEvents?.stored(session.remoteAddress, session.remotePort);
-              callback(null, queuedAs(message.id));
-            },
-            (error: unknown) => {
-              if (error instanceof SmtpReply) {
-                logger.info({ ...fields, code: error.responseCode, reason: error.message }, "message refused");
-                connectionEvents?.refused(session.remoteAddress, session.remotePort, String(error.responseCode));
-                callback(error);
-              } else {
-                logger.error({ ...fields, err: error }, "message not stored");
-                callback(smtpReplies.localError());
-              }
-            },
-          )
-          .finally(() => server.storing.delete(session.id));
+      failed: (client, error) => {
+        const detail = tlsFailureDetail(error);
+        logger.info({ port: client.localPort, remote: client.remoteAddress, remotePort: client.remotePort }, detail);
+        connectionEvents?.tlsFailed(client, error);
       },
-    },
-    { greetingDelayMs: limits.greetingDelayMs, sessionTimeoutMs: limits.sessionTimeoutMs },
-  );
-  connectionEvents?.watch(server.server);
-  // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
-  server.on("error", (error) => {
-    if (server.server.listening) logger.debug({ err: error.message }, "smtp connection error");
-  });
+    };
+    const server: PorthostSMTPServer = new PorthostSMTPServer(
+      {
+        name,
+        banner: "porthost mail catcher: accepts all mail, relays none",
+        size: limits.maxMessageBytes,
+        maxRecipients: limits.maxRecipients,
+        maxClients: limits.maxConnections,
+        socketTimeout: limits.idleTimeoutMs,
+        maxCommandLength: limits.maxLineBytes,
+        closeTimeout: CLOSE_GRACE_MS,
+        authMethods: ["PLAIN", "LOGIN"],
+        disableReverseLookup: true,
+        // PIPELINING, 8BITMIME, SMTPUTF8 and ENHANCEDSTATUSCODES are on; DSN is not (nothing is relayed).
+        hideENHANCEDSTATUSCODES: false,
+        hideDSN: true,
+        hideREQUIRETLS: true,
+        ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ["STARTTLS"] }),
+        ...PORT_RULES[service],
+        logger: false,
+        onAuth(auth, _session, callback) {
+          checkAuth(auth, callback);
+        },
+        onSecure(socket, session, callback) {
+          const secured = socketTls(socket as TLSSocket, implicitTls ? "implicit" : "starttls");
+          connectionEvents?.secured(session.remoteAddress, session.remotePort, secured);
+          callback();
+        },
+        onData(stream: SMTPServerDataStream, session, callback) {
+          const fields = { port: session.localPort, remote: session.remoteAddress, remotePort: session.remotePort };
+          if (!store) return callback(smtpReplies.localError());
+          server.storing.add(session.id);
+          store
+            .deliver(stream, {
+              envelope: envelopeOf(session),
+              receivedBy: { name, sessionId: session.id },
+              refuse: () => (stream.sizeExceeded ? smtpReplies.messageTooBig(limits.maxMessageBytes) : undefined),
+            })
+            .then(
+              (message) => {
+                logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
+                connectionEvents?.stored(session.remoteAddress, session.remotePort);
+                callback(null, queuedAs(message.id));
+              },
+              (error: unknown) => {
+                if (error instanceof SmtpReply) {
+                  logger.info({ ...fields, code: error.responseCode, reason: error.message }, "message refused");
+                  connectionEvents?.refused(session.remoteAddress, session.remotePort, String(error.responseCode));
+                  callback(error);
+                } else {
+                  logger.error({ ...fields, err: error }, "message not stored");
+                  callback(smtpReplies.localError());
+                }
+              },
+            )
+            .finally(() => server.storing.delete(session.id));
+        },
+      },
+      { greetingDelayMs: limits.greetingDelayMs, sessionTimeoutMs: limits.sessionTimeoutMs },
+      tlsWatch,
+    );
+    connectionEvents?.watch(server.server);
+    // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
+    server.on("error", (error) => {
+      if (server.server.listening) logger.debug({ err: error.message }, `${service} connection error`);
+    });
+    return { service, server, implicitTls };
+  }
+
+  const wanted: [SmtpServiceName, number | undefined][] = [
+    ["smtp", options.port],
+    ["submission", options.submissionPort],
+    ["submissions", options.submissionsPort],
+  ];
+  for (const [service, port] of wanted) {
+    if (service !== "smtp" && port !== undefined && !tls) {
+      throw new Error(`${service} needs a certificate (tls): it serves AUTH over TLS only`);
+    }
+  }
+  const served = wanted.filter(([, port]) => port !== undefined) as [SmtpServiceName, number][];
+  const ports = served.map(([service]) => buildPort(service));
+  const [smtp] = ports as [SmtpPort, ...SmtpPort[]];
 
   return {
-    server,
+    server: smtp.server,
+    ports,
     get store() {
       return store;
     },
@@ -125,16 +194,22 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         maxMessages: options.maxMessages,
         onPruneError: (error) => logger.error({ err: error }, "pruning old messages failed"),
       });
-      const endpoint = await listenTcp(server.server, {
-        service: "smtp",
-        transport: "tcp",
-        host: options.host,
-        port: options.port,
-      });
-      return [endpoint];
+      const endpoints: ListeningEndpoint[] = [];
+      try {
+        for (const [index, [service, port]] of served.entries()) {
+          const { server } = ports[index] as SmtpPort;
+          endpoints.push(await listenTcp(server.server, { service, transport: "tcp", host: options.host, port }));
+        }
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+      return endpoints;
     },
     async close() {
-      if (server.server.listening) await server.shutdown();
+      await Promise.all(ports.map(({ server }) => (server.server.listening ? server.shutdown() : undefined)));
+      // smtp-server runs onClose a turn after the last connection closed: its record is queued then.
+      await new Promise((resolve) => setImmediate(resolve));
       await store?.close();
     },
   };

@@ -1,25 +1,49 @@
 import type { Server, Socket } from "node:net";
-import { connectionEvent, socketEndpoints, type EventSink, type Outcome } from "@porthost/events";
+import {
+  connectionEvent,
+  socketEndpoints,
+  tlsFailureDetail,
+  tlsFailureOutcome,
+  TLS_FAILURE_PREFIX,
+  type ConnectionTls,
+  type Endpoints,
+  type EventSink,
+  type Outcome,
+} from "@porthost/events";
+import { onAcceptedSocketClose } from "./porthost-smtp-server.js";
 
-/** What happened to the messages of one SMTP connection, for its event's outcome and detail. */
+/** What happened on one SMTP connection, for its event's outcome, detail and tls. */
 interface Tally {
   stored: number;
   refused: number;
   lastRefusal?: string;
+  /** A TLS handshake began (implicit TLS, or STARTTLS answered 220). */
+  tlsStarted: boolean;
+  tls?: ConnectionTls;
+  tlsFailure?: string;
 }
 
 /**
- * Reports every SMTP connection as one connection event when it closes: both ports, bytes
- * each way, how long, and what became of its messages. onData tells it through `stored` and
- * `refused`, keyed by the client's address and port.
+ * Reports every connection of one SMTP port (smtp, submission or submissions) as one connection
+ * event when it closes: both ports, bytes each way, how long, the TLS it ran under, and what
+ * became of its messages. The server's hooks tell it through `stored`, `refused`, `secured` and
+ * its TLS watch, keyed by the client's address and port.
  */
 export class SmtpConnectionEvents {
   private readonly tallies = new Map<string, Tally>();
 
-  constructor(private readonly events: EventSink) {}
+  constructor(
+    private readonly events: EventSink,
+    /** The service named in each event: the port table's name for the port. */
+    private readonly service: string,
+  ) {}
 
   private static key(address: string | undefined, port: number | undefined): string {
     return `${address ?? ""}|${port ?? 0}`;
+  }
+
+  private tally(address: string | undefined, port: number | undefined): Tally | undefined {
+    return this.tallies.get(SmtpConnectionEvents.key(address, port));
   }
 
   /** Follows each TCP connection the server accepts (smtp-server's own handler runs as well). */
@@ -28,31 +52,61 @@ export class SmtpConnectionEvents {
   }
 
   stored(address: string | undefined, port: number | undefined): void {
-    const tally = this.tallies.get(SmtpConnectionEvents.key(address, port));
+    const tally = this.tally(address, port);
     if (tally) tally.stored += 1;
   }
 
   refused(address: string | undefined, port: number | undefined, reason: string): void {
-    const tally = this.tallies.get(SmtpConnectionEvents.key(address, port));
+    const tally = this.tally(address, port);
     if (!tally) return;
     tally.refused += 1;
     tally.lastRefusal = reason;
+  }
+
+  tlsStarted(client: Endpoints): void {
+    const tally = this.tally(client.remoteAddress, client.remotePort);
+    if (tally) tally.tlsStarted = true;
+  }
+
+  secured(address: string | undefined, port: number | undefined, tls: ConnectionTls): void {
+    const tally = this.tally(address, port);
+    if (tally) tally.tls = tls;
+  }
+
+  tlsFailed(client: Endpoints, error: Error): void {
+    const tally = this.tally(client.remoteAddress, client.remotePort);
+    if (tally) tally.tlsFailure ??= tlsFailureDetail(error);
   }
 
   private follow(socket: Socket): void {
     const startedAt = Date.now();
     const endpoints = socketEndpoints(socket);
     const key = SmtpConnectionEvents.key(socket.remoteAddress, socket.remotePort);
-    const tally: Tally = { stored: 0, refused: 0 };
+    const tally: Tally = { stored: 0, refused: 0, tlsStarted: false };
     this.tallies.set(key, tally);
-    socket.once("close", (hadError) => {
+    onAcceptedSocketClose(socket, (hadError) => {
       this.tallies.delete(key);
-      const outcome: Outcome = hadError ? "error" : tally.refused > 0 && tally.stored === 0 ? "refused" : "ok";
+      // A handshake that began and never finished failed, even when the client just hung up.
+      const tlsFailure =
+        tally.tlsFailure ??
+        (tally.tlsStarted && !tally.tls ? `${TLS_FAILURE_PREFIX}the client closed the connection` : undefined);
+      let outcome: Outcome = hadError ? "error" : tally.refused > 0 && tally.stored === 0 ? "refused" : "ok";
       const parts = [`${tally.stored} stored`];
       if (tally.refused > 0) parts.push(`${tally.refused} refused (${tally.lastRefusal ?? "?"})`);
-      const detail = parts.join(", ");
-      const ended = { startedAt, bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten, outcome, detail };
-      this.events.send(connectionEvent("smtp", "tcp", endpoints, ended));
+      let detail = parts.join(", ");
+      if (tlsFailure) {
+        outcome = tlsFailureOutcome(tlsFailure);
+        detail = tlsFailure;
+      }
+      const ended = {
+        startedAt,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        outcome,
+        detail,
+        tls: tally.tls,
+      };
+      this.events.send(connectionEvent(this.service, "tcp", endpoints, ended));
     });
   }
 }

@@ -1,2 +1,10 @@
-export { buildSmtp, CLOSE_GRACE_MS, type SmtpLimits, type SmtpOptions, type SmtpService } from "./app.js";
+export {
+  buildSmtp,
+  CLOSE_GRACE_MS,
+  type SmtpLimits,
+  type SmtpOptions,
+  type SmtpPort,
+  type SmtpService,
+  type SmtpServiceName,
+} from "./app.js";
 export { smtpReplies, SmtpReply } from "./smtp-replies.js";

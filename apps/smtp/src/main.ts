@@ -10,6 +10,8 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
   const smtp = buildSmtp({
     host: config.host,
     port: config.services.smtp.port,
+    submissionPort: config.services.submission.port,
+    submissionsPort: config.services.submissions.port,
     maildir: maildirRoot(config.dataDir),
     logger,
     limits,
@@ -18,14 +20,17 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
     maxMessages: config.mail.maxMessages,
     events: connectionEvents(),
   });
-  capConnectionsPerAddress(smtp.server.server, {
-    service: "smtp",
-    maxPerAddress: config.connections.maxPerAddress,
-    serviceMaxConnections: config.smtp.maxConnections,
-    reply: ADDRESS_LIMIT_REPLIES.smtp,
-    logger,
-    events: connectionEvents(),
-  });
+  for (const { service, server, implicitTls } of smtp.ports) {
+    capConnectionsPerAddress(server.server, {
+      service,
+      maxPerAddress: config.connections.maxPerAddress,
+      serviceMaxConnections: config.smtp.maxConnections,
+      // Before the handshake on 465 a plain-text 421 is only noise to a TLS client: it is just closed.
+      reply: implicitTls ? undefined : ADDRESS_LIMIT_REPLIES.smtp,
+      logger,
+      events: connectionEvents(),
+    });
+  }
   return {
     endpoints: await smtp.listen(),
     close: () => smtp.close(),

@@ -1,7 +1,8 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
-import { SMTPConnection, type SMTPConnectionOptions } from "smtp-server/lib/smtp-connection.js";
+import { socketEndpoints, type Endpoints } from "@porthost/events";
+import { SMTPConnection, type SMTPConnectionOptions, type TLSError } from "smtp-server/lib/smtp-connection.js";
 import { smtpReplies, STARTS_WITH_ENHANCED_CODE, type SmtpReply } from "./smtp-replies.js";
 
 export interface SessionTiming {
@@ -11,8 +12,27 @@ export interface SessionTiming {
   readonly sessionTimeoutMs: number;
 }
 
+/** What the server tells about TLS beyond smtp-server's onSecure: a handshake begun, and one that failed. */
+export interface TlsWatch {
+  /** A handshake begins: at once on an implicit TLS port, after STARTTLS's 220 on a plain one. */
+  started(client: Endpoints): void;
+  failed(client: Endpoints, error: Error): void;
+}
+
 /** While a message is being stored its session is not cut; the deadline looks again this often. */
 const DEADLINE_RECHECK_MS = 100; // 0.1 s
+
+/** Close listeners porthost put on an accepted socket: they stay on it through STARTTLS. */
+const KEPT_ON_UPGRADE = new WeakSet<(...args: never[]) => void>();
+
+/**
+ * Calls `listener` once the accepted socket closes, even after STARTTLS: smtp-server takes every
+ * listener off that socket as it upgrades, and PorthostConnection puts these back.
+ */
+export function onAcceptedSocketClose(socket: Socket, listener: (hadError: boolean) => void): void {
+  KEPT_ON_UPGRADE.add(listener);
+  socket.once("close", listener);
+}
 
 function sendReply(connection: SMTPConnection, reply: SmtpReply): void {
   connection.send(reply.responseCode, reply.message);
@@ -27,6 +47,11 @@ function sendReply(connection: SMTPConnection, reply: SmtpReply): void {
  */
 class PorthostConnection extends SMTPConnection {
   private deadline: NodeJS.Timeout | undefined;
+  /** STARTTLS was answered 220: an error before the session is secure is a failed handshake. */
+  startedTls = false;
+  /** The client's ends, read while the socket is open (a failed handshake destroys it). */
+  readonly client: Endpoints;
+  private readonly accepted: Socket | TLSSocket;
 
   constructor(
     private readonly porthost: PorthostSMTPServer,
@@ -34,8 +59,10 @@ class PorthostConnection extends SMTPConnection {
     options?: SMTPConnectionOptions | null,
   ) {
     super(porthost, socket, options);
+    this.accepted = socket;
+    this.client = socketEndpoints(socket);
     // The accepted socket closes last, after a TLS socket put over it by STARTTLS.
-    socket.once("close", () => clearTimeout(this.deadline));
+    onAcceptedSocketClose(socket, () => clearTimeout(this.deadline));
   }
 
   override init(): void {
@@ -59,6 +86,14 @@ class PorthostConnection extends SMTPConnection {
     super.send(code, data, context);
   }
 
+  override upgrade(callback: () => void, secureCallback?: () => void): void {
+    this.startedTls = true;
+    this.porthost.tlsWatch?.started(this.client);
+    const kept = this.accepted.listeners("close").filter((listener) => KEPT_ON_UPGRADE.has(listener as () => void));
+    super.upgrade(callback, secureCallback);
+    for (const listener of kept) this.accepted.once("close", listener as (hadError: boolean) => void);
+  }
+
   private armDeadline(ms: number): void {
     this.deadline = setTimeout(() => {
       if (this.porthost.storing.has(this.id)) return this.armDeadline(DEADLINE_RECHECK_MS);
@@ -72,21 +107,35 @@ class PorthostConnection extends SMTPConnection {
 export class PorthostSMTPServer extends SMTPServer {
   /** Sessions whose message is being written to disk: they finish before shutdown or deadline. */
   readonly storing = new Set<string>();
-
   constructor(
     options: SMTPServerOptions,
     readonly timing: SessionTiming,
+    readonly tlsWatch?: TlsWatch,
   ) {
     super(options);
   }
 
-  /** smtp-server's own connect, with porthost's connection. */
+  /** smtp-server's own connect, with porthost's connection; a failed STARTTLS handshake is told to the TLS watch. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new PorthostConnection(this, socket, socketOptions);
     this.connections.add(connection);
-    connection.on("error", (error: Error) => this.emit("error", error));
+    connection.on("error", (error: Error) => {
+      if (connection.startedTls && !connection.secure) this.tlsWatch?.failed(connection.client, error);
+      this.emit("error", error);
+    });
+
     connection.on("connect", (data) => this.emit("connect", data));
     connection.init();
+  }
+
+  /** Implicit TLS (465): smtp-server's own handshake, told to the TLS watch as it begins and if it fails. */
+  override _upgrade(socket: Socket, callback: (err: TLSError | null, tlsSocket?: TLSSocket) => void): void {
+    const client = socketEndpoints(socket);
+    this.tlsWatch?.started(client);
+    super._upgrade(socket, (error, tlsSocket) => {
+      if (error) this.tlsWatch?.failed(client, error);
+      callback(error, tlsSocket);
+    });
   }
 
   /**

@@ -28,6 +28,13 @@ export const smtpReplies = {
       "4.4.2",
       `Session time limit of ${limitMs} ms reached (PORTHOST_SMTP_SESSION_TIMEOUT_MS), closing`,
     ),
+  /** MAIL before AUTH on a submission port; `steps` says what the client must do first. */
+  submissionNeedsAuth: (steps: string) =>
+    new SmtpReply(
+      530,
+      "5.7.0",
+      `Authentication required: this is a message submission port (RFC 6409), so ${steps} first; any user and password pass unless PORTHOST_SMTP_USERS is set`,
+    ),
   shuttingDown: () => new SmtpReply(421, "4.3.2", "porthost is shutting down, try again later"),
 } as const;
 

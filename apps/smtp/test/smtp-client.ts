@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 import { upgradeToTls } from "@porthost/testkit";
 
 export interface Reply {
@@ -24,6 +25,14 @@ export class RawSmtp {
   static connect(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host }, () => resolve(new RawSmtp(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  /** Implicit TLS (465): TLS from the first byte, the chain checked against `ca` for localhost. */
+  static connectTls(port: number, ca: string, host = "127.0.0.1"): Promise<RawSmtp> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca, servername: "localhost" }, () => resolve(new RawSmtp(socket)));
       socket.once("error", reject);
     });
   }
@@ -72,9 +81,9 @@ export class RawSmtp {
     return this.reply();
   }
 
-  /** Upgrades with STARTTLS already answered 220. */
-  async startTls(): Promise<void> {
-    const secure = await upgradeToTls(this.socket);
+  /** Upgrades with STARTTLS already answered 220; with `ca`, the chain is checked for localhost. */
+  async startTls(ca?: string): Promise<void> {
+    const secure = await upgradeToTls(this.socket, ca);
     this.socket = secure;
     this.listen(secure);
   }

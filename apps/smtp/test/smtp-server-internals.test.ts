@@ -11,7 +11,7 @@ const pinned = (require("../package.json") as { dependencies: Record<string, str
 /**
  * The parts of smtp-server that src/porthost-smtp-server.ts replaces or calls beyond its documented
  * options, each with the sha256 of its source in the pinned version. smtp-server has no option for
- * the early-talker delay, so porthost replaces SMTPConnection#init; when any of these changes, read
+ * the early-talker delay, so porthost replaces SMTPConnection#init, nor a hook for a failed TLS handshake; when any of these changes, read
  * the new source, adapt porthost-smtp-server.ts, then record the new fingerprint here.
  */
 const reliedOn = [
@@ -50,6 +50,18 @@ const reliedOn = [
     method: SMTPServer.prototype.connect,
     use: "PorthostSMTPServer.connect is a copy of it that makes a PorthostConnection",
     sha256: "9818ea13a1c36459c8faeb45453d428705c921b2cca67765c389558913b1870f",
+  },
+  {
+    name: "SMTPConnection#upgrade",
+    method: SMTPConnection.prototype.upgrade,
+    use: "PorthostConnection.upgrade notes that STARTTLS began, so an error before the session is secure reads as a failed handshake",
+    sha256: "6a3fa8a3ee413745889ddd77f7ce42a173ffa59af1375ce2891bc7e30759bc05",
+  },
+  {
+    name: "SMTPServer#_upgrade",
+    method: SMTPServer.prototype._upgrade,
+    use: "PorthostSMTPServer._upgrade wraps its callback to see an implicit TLS (465) handshake begin and fail",
+    sha256: "2d34eaba8e47830d7f49288d70e0ac923f001cbc5aad2cf07eb6608583060a2b",
   },
 ];
 

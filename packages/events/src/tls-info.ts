@@ -1,4 +1,4 @@
-import type { ConnectionTls, TlsMode } from "./connection-event.js";
+import type { ConnectionTls, Outcome, TlsMode } from "./connection-event.js";
 
 /** What a TLS socket can say about its session: node:tls's TLSSocket has both. */
 export interface TlsSessionInfo {
@@ -13,6 +13,13 @@ export function socketTls(socket: TlsSessionInfo, mode: TlsMode): ConnectionTls 
 
 /** The start of every TLS failure's detail, so the switchboard and tests can tell them apart. */
 export const TLS_FAILURE_PREFIX = "TLS handshake failed: ";
+
+const NO_HANDSHAKE = "no handshake in time";
+
+/** A failed handshake's outcome: "timeout" when the server gave up waiting (a client that never spoke TLS), else "error". */
+export function tlsFailureOutcome(detail: string): Outcome {
+  return detail === `${TLS_FAILURE_PREFIX}${NO_HANDSHAKE}` ? "timeout" : "error";
+}
 
 interface TlsErrorFields {
   readonly code?: unknown;
@@ -32,7 +39,7 @@ export function tlsFailureDetail(error: unknown): string {
   const message = typeof e.meta?.message === "string" ? e.meta.message : typeof e.message === "string" ? e.message : "";
   let why: string;
   if (typeof e.reason === "string" && e.reason !== "") why = e.reason;
-  else if (e.code === "ERR_TLS_HANDSHAKE_TIMEOUT" || /handshake timeout/i.test(message)) why = "no handshake in time";
+  else if (e.code === "ERR_TLS_HANDSHAKE_TIMEOUT" || /handshake timeout/i.test(message)) why = NO_HANDSHAKE;
   else if (e.code === "ECONNRESET" || /socket closed|socket hang up|disconnected before/i.test(message)) {
     why = "the client closed the connection";
   } else why = /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] ?? (message || String(error));

@@ -2,7 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { socketTls, tlsFailureDetail, TLS_FAILURE_PREFIX } from "../src/index.js";
+import { socketTls, tlsFailureDetail, tlsFailureOutcome, TLS_FAILURE_PREFIX } from "../src/index.js";
 
 describe("socketTls", () => {
   it("reads the version and cipher of a TLS session, and says so when a socket knows neither", () => {
@@ -62,5 +62,11 @@ describe("tlsFailureDetail", () => {
     ["anything else", new Error("something odd"), "something odd"],
   ])("says %s in a few words", (_what, error, why) => {
     expect(tlsFailureDetail(error)).toBe(`${TLS_FAILURE_PREFIX}${why}`);
+  });
+
+  it("makes a handshake the server stopped waiting for a timeout, anything else an error", () => {
+    const timeout = Object.assign(new Error("TLS handshake timeout"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" });
+    expect(tlsFailureOutcome(tlsFailureDetail(timeout))).toBe("timeout");
+    expect(tlsFailureOutcome(tlsFailureDetail(new Error("Socket closed while initiating TLS")))).toBe("error");
   });
 });

@@ -2,7 +2,8 @@
 
 export type Transport = "tcp" | "udp";
 
-export type ServiceName = "http" | "https" | "smtp" | "pop3" | "echo" | "discard" | "knock" | "vault";
+export type ServiceName =
+  "http" | "https" | "smtp" | "submission" | "submissions" | "pop3" | "pop3s" | "echo" | "discard" | "knock" | "vault";
 
 /** The app (process, container) that serves a service. */
 export type AppName = "web" | "smtp" | "echo" | "pop3" | "knock";
@@ -43,6 +44,24 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     implemented: true,
   },
   {
+    name: "submission",
+    transports: ["tcp"],
+    wellKnownPort: 587,
+    description: "Message submission: SMTP for mail programs, STARTTLS then AUTH before any mail",
+    rfc: "RFC 6409",
+    app: "smtp",
+    implemented: true,
+  },
+  {
+    name: "submissions",
+    transports: ["tcp"],
+    wellKnownPort: 465,
+    description: "Message submission over TLS from the first byte (implicit TLS), then AUTH",
+    rfc: "RFC 8314",
+    app: "smtp",
+    implemented: true,
+  },
+  {
     name: "echo",
     transports: ["tcp", "udp"],
     wellKnownPort: 7,
@@ -66,6 +85,15 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     wellKnownPort: 110,
     description: "Post Office Protocol version 3: mail out, read from the same Maildir",
     rfc: "RFC 1939",
+    app: "pop3",
+    implemented: true,
+  },
+  {
+    name: "pop3s",
+    transports: ["tcp"],
+    wellKnownPort: 995,
+    description: "POP3 over TLS from the first byte (implicit TLS)",
+    rfc: "RFC 8314",
     app: "pop3",
     implemented: true,
   },

@@ -1,6 +1,8 @@
 import dgram from "node:dgram";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
+import tls from "node:tls";
+import { testTlsMaterial } from "@porthost/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { HealthProbeError, probeService } from "./health-probe.js";
 import { runHealthcheck } from "./healthcheck-cli.js";
@@ -90,6 +92,27 @@ describe("probeService", () => {
     await expect(
       probeService("pop3", "tcp", at(await tcpServer((socket) => socket.write("-ERR no\r\n")))),
     ).rejects.toThrow(/POP3 \+OK/);
+  });
+
+  it("reads the greeting over TLS from the first byte on submissions and pop3s, and fails on a plain-text one", async () => {
+    const sockets = new Set<tls.TLSSocket>();
+    const server = tls.createServer(testTlsMaterial(), (socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.write(socket.localPort === smtpsPort ? "220 porthost ESMTP\r\n" : "+OK ready\r\n");
+    });
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    const smtpsPort = (server.address() as AddressInfo).port;
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    await expect(probeService("submissions", "tcp", at(smtpsPort))).resolves.toBeUndefined();
+    const plain = await tcpServer((socket) => socket.write("220 plain text\r\n"));
+    await expect(probeService("submissions", "tcp", at(plain), SHORT_TIMEOUT_MS * 10)).rejects.toThrow(
+      /submissions\/tcp at 127\.0\.0\.1:\d+: /,
+    );
+    await expect(probeService("pop3s", "tcp", at(plain), SHORT_TIMEOUT_MS * 10)).rejects.toThrow(HealthProbeError);
   });
 
   it("needs a TCP echo to send back exactly what it got", async () => {

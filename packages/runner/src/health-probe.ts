@@ -1,6 +1,8 @@
 import dgram from "node:dgram";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { tcpRoundTrip, udpRoundTrip } from "@porthost/clients";
 import { formatAddress, type Address, type ServiceName, type Transport } from "@porthost/ports";
@@ -38,10 +40,17 @@ function withTimeout<T>(
   });
 }
 
-/** Connects over TCP and resolves with the first line the server sends (a protocol greeting). */
-function readGreeting(address: Address, timeoutMs: number): Promise<string> {
+/**
+ * Connects over TCP (or TLS from the first byte, for 465 and 995) and resolves with the first line
+ * the server sends (a protocol greeting). The probe asks whether the service answers, not who it
+ * is, so it takes any certificate: the container has no client that trusts the dev CA yet, and
+ * the e2e tests check the chain with real clients.
+ */
+function readGreeting(address: Address, timeoutMs: number, overTls = false): Promise<string> {
   return withTimeout<string>("greeting", timeoutMs, (done) => {
-    const socket = net.connect({ host: address.host, port: address.port });
+    const socket = overTls
+      ? tls.connect({ host: address.host, port: address.port, rejectUnauthorized: false })
+      : net.connect({ host: address.host, port: address.port });
     let text = "";
     socket.setEncoding("latin1");
     socket.on("data", (chunk: string) => {
@@ -60,28 +69,40 @@ function readGreeting(address: Address, timeoutMs: number): Promise<string> {
   });
 }
 
-const smtpProbe: Probe = async (address, timeoutMs) => {
-  const line = await readGreeting(address, timeoutMs);
-  if (!/^220[ -]/.test(line)) throw new Error(`expected an SMTP 220 greeting, got ${JSON.stringify(line)}`);
-};
+const smtpProbe =
+  (overTls = false): Probe =>
+  async (address, timeoutMs) => {
+    const line = await readGreeting(address, timeoutMs, overTls);
+    if (!/^220[ -]/.test(line)) throw new Error(`expected an SMTP 220 greeting, got ${JSON.stringify(line)}`);
+  };
 
-const pop3Probe: Probe = async (address, timeoutMs) => {
-  const line = await readGreeting(address, timeoutMs);
-  if (!line.startsWith("+OK")) throw new Error(`expected a POP3 +OK greeting, got ${JSON.stringify(line)}`);
-};
+const pop3Probe =
+  (overTls = false): Probe =>
+  async (address, timeoutMs) => {
+    const line = await readGreeting(address, timeoutMs, overTls);
+    if (!line.startsWith("+OK")) throw new Error(`expected a POP3 +OK greeting, got ${JSON.stringify(line)}`);
+  };
 
-const httpProbe: Probe = (address, timeoutMs) =>
-  withTimeout<void>("GET /api/ports", timeoutMs, (done) => {
-    const request = http.get(`http://${formatAddress(address)}/api/ports`, (response) => {
-      response.resume();
-      const type = response.headers["content-type"] ?? "";
-      if (response.statusCode !== 200) done(new Error(`GET /api/ports answered ${response.statusCode}, not 200`));
-      else if (!type.startsWith("application/json")) done(new Error(`GET /api/ports answered ${type}, not JSON`));
-      else done();
+/**
+ * GET /api/ports over HTTP, or over HTTPS taking any certificate: like the TLS greeting probes it
+ * asks whether the web app answers, not who it is (the e2e tests check the chain with real clients).
+ */
+function webProbe(secure: boolean): Probe {
+  return (address, timeoutMs) =>
+    withTimeout<void>("GET /api/ports", timeoutMs, (done) => {
+      const url = `${secure ? "https" : "http"}://${formatAddress(address)}/api/ports`;
+      const onResponse = (response: http.IncomingMessage): void => {
+        response.resume();
+        const type = response.headers["content-type"] ?? "";
+        if (response.statusCode !== 200) done(new Error(`GET /api/ports answered ${response.statusCode}, not 200`));
+        else if (!type.startsWith("application/json")) done(new Error(`GET /api/ports answered ${type}, not JSON`));
+        else done();
+      };
+      const request = secure ? https.get(url, { rejectUnauthorized: false }, onResponse) : http.get(url, onResponse);
+      request.on("error", (error) => done(error));
+      return () => request.destroy();
     });
-    request.on("error", (error) => done(error));
-    return () => request.destroy();
-  });
+}
 
 /** A fresh random token, so an answer cannot be an old or unrelated one. */
 function token(): Buffer {
@@ -128,25 +149,17 @@ const discardUdpProbe: Probe = (address, timeoutMs) =>
     return () => socket.close();
   });
 
-/**
- * The vault resets everyone who has not knocked, the healthcheck too: a completed handshake (the
- * kernel's, before the reset) shows it listens, where a refused one would not.
- */
-const vaultProbe: Probe = (address, timeoutMs) =>
-  withTimeout<void>("vault", timeoutMs, (done) => {
-    const socket = net.connect({ host: address.host, port: address.port }, () => done());
-    socket.on("error", (error) => done(error));
-    return () => socket.destroy();
-  });
-
 /** The probe that speaks each service's protocol, per transport. */
 export const PROBES: Readonly<Partial<Record<ServiceName, Partial<Record<Transport, Probe>>>>> = Object.freeze({
-  http: { tcp: httpProbe },
-  smtp: { tcp: smtpProbe },
-  pop3: { tcp: pop3Probe },
+  http: { tcp: webProbe(false) },
+  https: { tcp: webProbe(true) },
+  smtp: { tcp: smtpProbe() },
+  submission: { tcp: smtpProbe() },
+  submissions: { tcp: smtpProbe(true) },
+  pop3: { tcp: pop3Probe() },
+  pop3s: { tcp: pop3Probe(true) },
   echo: { tcp: echoProbe(tcpRoundTrip), udp: echoProbe(udpRoundTrip) },
   discard: { tcp: discardTcpProbe, udp: discardUdpProbe },
-  vault: { tcp: vaultProbe },
 });
 
 /** Resolves when the service answers in its own protocol; rejects with a HealthProbeError. */

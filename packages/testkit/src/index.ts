@@ -16,6 +16,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   wrk: "wrk",
   "smtp-source": "postfix",
   nginx: "nginx-light",
+  knock: "knockd",
 };
 
 /** The absolute path of an outside tool, or undefined when it is not installed. */
@@ -49,3 +50,4 @@ export * from "./net-probes.js";
 export * from "./porthost-process.js";
 export * from "./tls-fixture.js";
 export * from "./read-only-dir.js";
+export * from "./dev-ca.js";

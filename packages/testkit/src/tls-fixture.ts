@@ -15,11 +15,16 @@ export function testTlsMaterial(): { cert: Buffer; key: Buffer } {
 
 /**
  * The client side of STARTTLS or STLS, once the server has said yes: a TLS handshake over the
- * plain socket (its own data listeners removed), trusting the test certificate.
+ * plain socket (its own data listeners removed), trusting the test certificate; given a CA (the
+ * dev CA's PEM), it trusts that CA only and checks the chain and the name localhost.
  */
-export async function upgradeToTls(plain: net.Socket): Promise<tls.TLSSocket> {
+export async function upgradeToTls(plain: net.Socket, ca?: string): Promise<tls.TLSSocket> {
   plain.removeAllListeners("data");
-  const secure = tls.connect({ socket: plain, rejectUnauthorized: false, servername: "localhost" });
+  const secure = tls.connect(
+    ca === undefined
+      ? { socket: plain, rejectUnauthorized: false, servername: "localhost" }
+      : { socket: plain, ca, servername: "localhost" },
+  );
   await new Promise<void>((resolve, reject) => {
     secure.once("secureConnect", () => resolve());
     secure.once("error", reject);
