@@ -227,6 +227,17 @@ function row(event: NumberedEvent): HTMLLIElement {
       `${bytes(event.bytesIn)} in, ${bytes(event.bytesOut)} out, ${ms(event.durationMs)}`,
     ),
     el("span", { class: "flow-outcome" }, outcomeWord(event)),
+    event.tls ? tlsBadge(event.tls) : null,
     event.detail ? el("span", { class: "flow-detail" }, event.detail) : null,
+  );
+}
+
+/** A lock with the TLS a connection ran under: version, cipher, and how it began. */
+function tlsBadge(tls: NonNullable<NumberedEvent["tls"]>): HTMLSpanElement {
+  const how = tls.mode === "implicit" ? "TLS from the first byte" : "upgraded by STARTTLS/STLS";
+  return el(
+    "span",
+    { class: "flow-tls", "data-mode": tls.mode, title: `encrypted: ${tls.version}, ${tls.cipher}, ${how}` },
+    `🔒 ${tls.version} ${tls.cipher}${tls.mode === "starttls" ? " (STARTTLS)" : ""}`,
   );
 }
