@@ -250,6 +250,10 @@ describe("the live picture of dispatch, in Chromium", () => {
     await flight(page, 41_002).waitFor();
     expect(await flight(page, 41_002).locator(".flight-end-text").textContent()).toBe("2/3");
     await picture(page).locator("[data-knock]", { hasText: "127.0.0.1: ●●○ 2 of 3" }).waitFor();
+    await postEvents([
+      event({ service: "knock", localPort: 7001, remotePort: 41_003, detail: "knock 3 of 3: vault open for 30 s" }),
+    ]);
+    await picture(page).locator("[data-knock]", { hasText: "127.0.0.1: ●●● 3 of 3: vault open" }).waitFor();
   });
 
   it("stays responsive at 1,000 events a second: it draws a sample and says so, and its counters stay exact", async () => {

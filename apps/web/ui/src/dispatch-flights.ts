@@ -37,9 +37,9 @@ export function serviceColour(service: string): string {
   return SPARE_COLOURS[hash % SPARE_COLOURS.length]!;
 }
 
-/** "knock 2 of 3" gives [2, 3]. */
+/** Where a knock left its client: "knock 2 of 3" gives [2, 3], a wrong knock's "back to 0 of 3" [0, 3]. */
 export function knockStep(event: PictureEvent): [number, number] | undefined {
-  const match = /knock (\d+) of (\d+)/.exec(event.detail ?? "");
+  const match = /(?:knock|back to) (\d+) of (\d+)/.exec(event.detail ?? "");
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
@@ -47,7 +47,7 @@ const OUTCOME_GLYPHS: Record<string, string> = { ok: "✓", refused: "✕", erro
 
 function endText(event: PictureEvent): string {
   const step = knockStep(event);
-  if (step) return `${step[0]}/${step[1]}`;
+  if (step && event.outcome === "ok") return `${step[0]}/${step[1]}`;
   if (event.probe === true) return "·";
   return OUTCOME_GLYPHS[event.outcome] ?? "·";
 }

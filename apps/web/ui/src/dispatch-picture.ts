@@ -376,17 +376,26 @@ export class DispatchPicture {
     this.requestFrame();
   }
 
+  /** A knock's progress for the knock service's box: "●●○ 2 of 3", and whether the vault opened or the knock was wrong. */
   private knockWords(event: PictureEvent): string {
     const step = knockStep(event);
-    if (step) return `${"●".repeat(step[0])}${"○".repeat(Math.max(0, step[1] - step[0]))} ${step[0]} of ${step[1]}`;
-    return event.detail ?? event.outcome;
+    if (!step) return event.detail ?? outcomeWord(event);
+    const [k, n] = step;
+    const pips = `${"●".repeat(k)}${"○".repeat(Math.max(0, n - k))} ${k} of ${n}`;
+    if (/vault open/.test(event.detail ?? "")) return `${pips}: vault open`;
+    return /wrong/.test(event.detail ?? "") ? `${pips}: wrong knock` : pips;
   }
 
   private showKnocks(): void {
     const line = this.hostLayer.querySelector<SVGTextElement>("[data-knock]");
     if (!line) return;
     const latest = [...this.knocks.entries()].sort((a, b) => b[1].at - a[1].at)[0];
-    line.textContent = latest ? `${latest[0]}: ${latest[1].step}` : "";
+    const text = latest ? `${latest[0]}: ${latest[1].step}` : "";
+    if (line.textContent === text) return;
+    line.textContent = text;
+    line.removeAttribute("textLength");
+    const g = this.geometry;
+    fit(line, text.length, 10.5, g.serviceRight - g.serviceX - 10);
   }
 
   private doorFor(event: PictureEvent): DoorState | undefined {
