@@ -185,10 +185,7 @@ export class MailStore {
       const flags = messageFlags(entry.name);
       if (filtered) {
         const cached = this.summaries.get(entry.id);
-        if (
-          !cached ||
-          !matchesSearch({ summary: { ...cached.summary, flags }, body: this.bodies.get(entry.id) }, query)
-        )
+        if (!cached || !matchesSearch({ summary: cached.summary, flags, body: this.bodies.get(entry.id) }, query))
           continue;
       }
       total++;
@@ -213,7 +210,7 @@ export class MailStore {
     const summary = await this.summary(id);
     if (!summary) return undefined;
     if (query.needsBody) await this.bodies.ensure([id], (known) => this.index.get(known) !== undefined);
-    return matchesSearch({ summary, body: this.bodies.get(id) }, query) ? summary : undefined;
+    return matchesSearch({ summary, flags: summary.flags, body: this.bodies.get(id) }, query) ? summary : undefined;
   }
 
   /** The first words of a message's text (Mailpit's Snippet) and its count of attachments that are not inline. */

@@ -35,11 +35,19 @@ export interface BodyEntry {
   readonly attachments: number;
 }
 
-/** A message as search sees it: its summary (with flags) and, when the query needs them, its bodies. */
+/** A message as search sees it: its summary, its flags, and, when the query needs them, its bodies. */
 export interface SearchDoc {
-  readonly summary: MessageSummary;
+  /** Kept by the store between searches: its lowercased fields are worked out once (see fieldsOf). */
+  readonly summary: Omit<MessageSummary, "flags">;
+  readonly flags: string;
   readonly body: BodyEntry | undefined;
 }
+
+/** A summary's searchable fields, lowercased, and its arrival time. */
+type Fields = Readonly<Record<TextField, string>> & { readonly received: number };
+
+/** Per summary object, so that a search over thousands of messages does no string work for their headers. */
+const fieldCache = new WeakMap<object, Fields>();
 
 /** A query that cannot be read: the web answers 400 with this message. */
 export class SearchSyntaxError extends Error {
@@ -114,54 +122,54 @@ export function parseSearch(query: string): SearchQuery {
 }
 
 /** Mailpit's Bcc: the envelope's recipients that the To: and Cc: headers do not name. */
-export function blindRecipients(summary: MessageSummary): string[] {
+export function blindRecipients(summary: Omit<MessageSummary, "flags">): string[] {
   if (!summary.envelope) return [];
   const named = new Set([...summary.to, ...summary.cc].map(bareAddress));
   return summary.envelope.rcptTo.filter((address) => !named.has(bareAddress(address)));
 }
 
-function fieldText(doc: SearchDoc, field: TextField): string {
-  const { summary } = doc;
-  const envelope = summary.envelope;
-  switch (field) {
-    case "to":
-      return [...summary.to, ...(envelope?.rcptTo ?? [])].join("\n");
-    case "from":
-      return [summary.from, envelope?.mailFrom ?? ""].join("\n");
-    case "cc":
-      return summary.cc.join("\n");
-    case "bcc":
-      return blindRecipients(summary).join("\n");
-    case "subject":
-      return summary.subject;
-    case "message-id":
-      return summary.messageId ?? "";
-    case "addressed":
-      return [...summary.to, ...summary.cc, ...(envelope?.rcptTo ?? [])].join("\n");
-    case "text":
-      return [fieldText(doc, "from"), fieldText(doc, "addressed"), summary.subject, summary.messageId ?? ""].join("\n");
-  }
+function fieldsOf(summary: Omit<MessageSummary, "flags">): Fields {
+  const known = fieldCache.get(summary);
+  if (known) return known;
+  const lower = (values: readonly string[]): string => values.join("\n").toLowerCase();
+  const rcptTo = summary.envelope?.rcptTo ?? [];
+  const from = lower([summary.from, summary.envelope?.mailFrom ?? ""]);
+  const addressed = lower([...summary.to, ...summary.cc, ...rcptTo]);
+  const subject = summary.subject.toLowerCase();
+  const messageId = (summary.messageId ?? "").toLowerCase();
+  const fields: Fields = {
+    to: lower([...summary.to, ...rcptTo]),
+    from,
+    cc: lower(summary.cc),
+    bcc: lower(blindRecipients(summary)),
+    subject,
+    "message-id": messageId,
+    addressed,
+    text: [from, addressed, subject, messageId].join("\n"),
+    received: Date.parse(summary.receivedAt),
+  };
+  fieldCache.set(summary, fields);
+  return fields;
 }
 
-function termMatches(doc: SearchDoc, t: SearchTerm): boolean {
+function termMatches(doc: SearchDoc, fields: Fields, t: SearchTerm): boolean {
   switch (t.kind) {
     case "text":
-      return (
-        fieldText(doc, t.field).toLowerCase().includes(t.value) ||
-        (t.field === "text" && (doc.body?.text.includes(t.value) ?? false))
-      );
+      return fields[t.field].includes(t.value) || (t.field === "text" && (doc.body?.text.includes(t.value) ?? false));
     case "attachment":
       return (doc.body?.attachments ?? 0) > 0;
     case "read":
-      return doc.summary.flags.includes("S");
+      return doc.flags.includes("S");
     case "after":
-      return Date.parse(doc.summary.receivedAt) >= t.time;
+      return fields.received >= t.time;
     case "before":
-      return Date.parse(doc.summary.receivedAt) < t.time;
+      return fields.received < t.time;
   }
 }
 
 /** Whether a message matches every term of the query (an empty query matches all). */
 export function matchesSearch(doc: SearchDoc, query: SearchQuery): boolean {
-  return query.terms.every((t) => termMatches(doc, t) !== t.negate);
+  if (query.terms.length === 0) return true;
+  const fields = fieldsOf(doc.summary);
+  return query.terms.every((t) => termMatches(doc, fields, t) !== t.negate);
 }
