@@ -30,9 +30,23 @@ export const MAX_PAGE_SIZE = 500;
 const SUMMARY_READ_CONCURRENCY = 64;
 /** Where earlier porthost versions kept envelopes as JSON files; they now live in the messages. */
 const LEGACY_ENVELOPE_DIR = "porthost-envelopes";
+/** Files one prune unlinks at once: few, so deliveries keep the threadpool and the disk. */
+const PRUNE_CONCURRENCY = 2;
+
+/**
+ * How far past PORTHOST_MAIL_MAX the Maildir may grow before a prune: a tenth of the limit (at
+ * least one message). A prune then deletes the oldest messages down to the limit in one batch,
+ * so in a steady state there is one batch per `margin` deliveries, not one unlink per delivery.
+ */
+export function pruneMargin(maxMessages: number): number {
+  return Math.max(1, Math.ceil(maxMessages / 10));
+}
 
 export interface MailStoreOptions {
-  /** Retention (PORTHOST_MAIL_MAX): after a delivery, the oldest messages beyond it are deleted. */
+  /**
+   * Retention (PORTHOST_MAIL_MAX): once a delivery takes the Maildir past it by more than
+   * pruneMargin(maxMessages), the oldest messages beyond it are deleted, in the background.
+   */
   readonly maxMessages?: number;
   /** Follow other processes' deliveries and deletions with fs.watch (default true). */
   readonly watch?: boolean;
@@ -113,6 +127,7 @@ export class MailStore {
   /** The summary file read into `summaries`: once, when every summary is first needed. */
   private summaryFileRead: Promise<void> | undefined;
   private pruning: Promise<void> = Promise.resolve();
+  private pruneRunning = false;
   /** The bodies as search reads them, made from each message once. */
   private readonly bodies: BodyIndex;
 
@@ -137,17 +152,22 @@ export class MailStore {
   }
 
   /**
-   * Delivers one message durably (see `deliver`). Pruning beyond `maxMessages` follows in
-   * the background, one prune at a time, so it never delays the answer to the client.
+   * Delivers one message durably (see `deliver`). When the Maildir has grown past
+   * `maxMessages` by its margin, a prune starts on a later turn of the event loop, after this
+   * delivery is answered; one prune at a time, and none is waited for by a delivery.
    */
   async deliver(source: Readable, options: Omit<DeliverOptions, "syncs"> = {}): Promise<DeliveredMessage> {
     const delivered = await deliver(this.root, source, { ...options, syncs: this.syncs });
     this.index.upsert(delivered.id, "new", delivered.id);
     const max = this.options.maxMessages;
-    if (max !== undefined && this.index.size > max) {
-      this.pruning = this.pruning
+    if (max !== undefined && !this.pruneRunning && this.index.size > max + pruneMargin(max)) {
+      this.pruneRunning = true;
+      this.pruning = new Promise((resolve) => setImmediate(resolve))
         .then(() => this.prune(max))
-        .catch((error: unknown) => this.options.onPruneError?.(error));
+        .catch((error: unknown) => this.options.onPruneError?.(error))
+        .finally(() => {
+          this.pruneRunning = false;
+        });
     }
     return delivered;
   }
@@ -200,6 +220,11 @@ export class MailStore {
     for (const entry of picked) {
       const summary = await this.summary(entry.id);
       if (summary) page.push(summary);
+      else {
+        // Deleted while the page was read (a prune's batch, say): no longer counted either.
+        total--;
+        if (!messageFlags(entry.name).includes("S")) unread--;
+      }
     }
     const last = page.at(-1);
     return { messages: page, total, unread, nextCursor: more && last ? last.id : null };
@@ -400,18 +425,25 @@ export class MailStore {
     await this.syncs.newDir.close();
   }
 
+  /**
+   * Deletes the oldest messages down to `max`, a few files at a time. Each leaves this index as
+   * its file goes; other processes (web, POP3) see each unlink through their own index, as they
+   * see any delete, so a reader never lists a message whose file is gone for longer than a refresh.
+   */
   private async prune(max: number): Promise<void> {
-    if (this.index.size <= max) return;
     // Others may have deleted messages already; count what is really there before pruning.
     await this.index.refresh();
-    while (this.index.size > max) {
-      const oldest = this.index.oldest();
-      if (!oldest) break;
-      await unlink(path.join(this.root, oldest.dir, oldest.name)).catch((error: unknown) => {
-        if (!isMissing(error)) throw error;
-      });
-      await this.deletions.forget(oldest.id);
-      this.forget(oldest.id);
+    const oldest = this.index.entries().slice(0, Math.max(0, this.index.size - max));
+    if (oldest.length === 0) return;
+    const withRecords = await this.deletions.recorded();
+    for (let i = 0; i < oldest.length; i += PRUNE_CONCURRENCY) {
+      await Promise.all(
+        oldest.slice(i, i + PRUNE_CONCURRENCY).map(async ({ id }) => {
+          await this.withFile(id, (file) => unlink(file));
+          this.forget(id);
+          if (withRecords.has(id)) await this.deletions.forget(id);
+        }),
+      );
     }
   }
 

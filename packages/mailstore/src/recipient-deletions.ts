@@ -58,6 +58,16 @@ export class RecipientDeletions {
     return new Set(deleted.filter((id) => id !== undefined));
   }
 
+  /** The ids of every message some recipient deleted (one directory read). */
+  async recorded(): Promise<Set<string>> {
+    try {
+      return new Set(await readdir(this.dir));
+    } catch (error) {
+      if (isMissing(error)) return new Set();
+      throw error;
+    }
+  }
+
   /** Drops a message's records once the message itself is gone. */
   async forget(id: string): Promise<void> {
     await rm(path.join(this.dir, id), { recursive: true, force: true });

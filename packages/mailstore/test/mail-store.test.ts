@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
 import { testEnvelope } from "../src/testing.js";
-import { MailStore, RECIPIENT_DELETIONS_DIR, SUMMARY_FILE, type Envelope } from "../src/index.js";
+import { MailStore, pruneMargin, RECIPIENT_DELETIONS_DIR, SUMMARY_FILE, type Envelope } from "../src/index.js";
 
 const CRLF = "\r\n";
 
@@ -174,6 +174,24 @@ describe("MailStore", () => {
     expect(await readdir(path.join(root, "new"))).toHaveLength(3);
   });
 
+  it("lets the Maildir grow past maxMessages by its margin, then prunes the oldest down to the limit in one batch", async () => {
+    const max = 20;
+    const margin = pruneMargin(max);
+    expect(margin).toBe(2);
+    const store = await openStore({ maxMessages: max });
+    const files = async (): Promise<number> => (await readdir(path.join(root, "new"))).length;
+    const counts: number[] = [];
+    for (let i = 0; i < max + 2 * (margin + 1); i++) {
+      await store.deliver(message(`m${i}`), { envelope: envelope() });
+      await store.pruned();
+      counts.push(await files());
+    }
+    // Up to max + margin nothing goes; the next delivery starts a prune back to max, and so on.
+    expect(counts.slice(max - 1)).toEqual([20, 21, 22, 20, 21, 22, 20]);
+    const page = await store.list({ limit: 100 });
+    expect(page.messages.at(-1)?.subject).toBe("m6"); // the newest 20 of 26
+  });
+
   it("a refused delivery leaves nothing behind", async () => {
     const store = await openStore();
     const refusal = new Error("too big");
@@ -301,9 +319,12 @@ describe("MailStore", () => {
     await store.deleteFor(second.id, "a@example.test");
     expect((await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).sort()).toEqual([first.id, second.id].sort());
     expect(await store.delete(second.id)).toBe(true);
+    // Two more than the limit and its margin of one: the oldest, `first`, is pruned.
     await store.deliver(message("third"), { envelope: envelope(["a@example.test"]) });
     await store.deliver(message("fourth"), { envelope: envelope(["a@example.test"]) });
+    await store.deliver(message("fifth"), { envelope: envelope(["a@example.test"]) });
     await store.pruned();
+    expect(await store.count()).toBe(2);
     expect(await readdir(path.join(root, RECIPIENT_DELETIONS_DIR))).toEqual([]);
   });
 
