@@ -45,13 +45,14 @@ WORKDIR /app
 RUN if ! id -u node >/dev/null 2>&1; then \
       echo 'node:x:1000:1000:node:/home/node:/bin/sh' >> /etc/passwd && echo 'node:x:1000:' >> /etc/group; \
     fi; \
-    mkdir -p /data /var/lib/porthost && chown node:node /data /var/lib/porthost
+    mkdir -p /data/tls /var/lib/porthost && chown node:node /data /var/lib/porthost /data/tls && chmod 700 /data/tls
 COPY --from=prod-deps /repo/ ./
 COPY --from=build /shipped/ ./
 RUN ln -s "apps/${APP}/dist/main.js" main.js && \
     ln -s /app/packages/runner/bin/porthost-healthcheck.js /usr/local/bin/porthost-healthcheck
 USER node
-# Mail lives in /data (compose mounts the mail volume there); the events token the web service
-# makes for the others in /var/lib/porthost (the events volume). A new volume takes the folder's owner.
+# Mail lives in /data (compose mounts the mail volume there), the dev CA and its leaf in /data/tls
+# (the tls volume); the events token the web service makes for the others in /var/lib/porthost
+# (the events volume). A new volume takes the folder's owner.
 VOLUME /data
 CMD ["node", "main.js"]

@@ -41,6 +41,9 @@ Commands:
                              the bytes of attachment n (redirect to a file)
   mail delete <id|latest> | mail delete --all
                              delete one message or all of them
+  cert [--json]              porthost's development CA (made if missing): its path,
+                             SHA-256 fingerprint, and how to trust it in curl, Node,
+                             Python, Debian/Ubuntu, macOS, Windows and browsers (NSS)
 
 Options:
   --json                     machine-readable output (start: raw JSON log lines)
@@ -116,6 +119,8 @@ async function run(argv: readonly string[]): Promise<number> {
       if ("bytes" in output) return (await import("./terminal-bytes.js")).writeBytes(output);
       return output.text === "" ? 0 : print(output.text);
     }
+    case "cert":
+      return print(await (await import("./commands/cert.js")).certCommand(config, json));
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}: try porthost --help`);
   }

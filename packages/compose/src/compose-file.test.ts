@@ -10,6 +10,7 @@ import {
   EVENTS_DIR_IN_CONTAINER,
   publishedPorts,
   renderComposeFile,
+  TLS_DIR_IN_CONTAINER,
 } from "./compose-file.js";
 
 const ROOT = new URL("../../../", import.meta.url);
@@ -44,15 +45,31 @@ describe("docker-compose.yml", () => {
     const local = readConfig({});
     const inside = readConfig({ PORTHOST_PORT_OFFSET: "0", PORTHOST_HOST: "0.0.0.0" });
     const published = publishedPorts();
-    const expected = SERVICES.filter((s) => s.implemented).flatMap((s) => s.transports.map((t) => `${s.name}/${t}`));
-    expect(published.map((p) => `${p.service}/${p.transport}`)).toEqual(expected);
+    const steps = (s: ServiceSpec) =>
+      s.sequence ?? s.transports.map((transport) => ({ port: s.wellKnownPort, transport }));
+    const expected = [
+      ...new Set(
+        SERVICES.filter((s) => s.implemented).flatMap((s) => steps(s).map((t) => `${s.name}/${t.port}/${t.transport}`)),
+      ),
+    ];
+    // Grouped by app: each app's services in table order.
+    expect(published.map((p) => `${p.service}/${p.containerPort}/${p.transport}`).sort()).toEqual(expected.sort());
     for (const port of published) {
+      const sequence = local.services[port.service].sequence;
+      if (sequence) {
+        expect(port.hostPortVariable).toBeUndefined();
+        expect(sequence.map((step) => step.port)).toContain(port.defaultHostPort);
+        continue;
+      }
       expect(port.defaultHostPort).toBe(local.services[port.service].port);
       expect(port.containerPort).toBe(inside.services[port.service].port);
     }
-    expect(services(SERVICES)["smtp"]?.ports).toEqual([
-      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_SMTP_PORT:-8025}:25/tcp",
+    expect(published.filter((p) => p.service === "https")).toMatchObject([
+      { app: "web", containerPort: 443, defaultHostPort: 8443, hostPortVariable: "PORTHOST_HTTPS_PORT" },
     ]);
+    expect(services(SERVICES)["smtp"]?.ports).toContain(
+      "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_SMTP_PORT:-8025}:25/tcp",
+    );
   });
 
   it("leaves out what no app serves yet", () => {
@@ -72,12 +89,12 @@ describe("docker-compose.yml", () => {
       "${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_DISCARD_PORT:-8009}:9/udp",
     ]);
     expect(today["echo"]?.healthcheck.test).toEqual(["CMD", "porthost-healthcheck", "echo", "discard"]);
+    expect(today["pop3"]?.ports).toContain("${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_POP3_PORT:-8110}:110/tcp");
     expect(today["pop3"]).toMatchObject({
-      ports: ["${PORTHOST_HOST:-127.0.0.1}:${PORTHOST_POP3_PORT:-8110}:110/tcp"],
-      volumes: ["mail:/data", "events:/var/lib/porthost:ro"],
+      volumes: ["mail:/data", `tls:${TLS_DIR_IN_CONTAINER}`, "events:/var/lib/porthost:ro"],
       depends_on: { web: { condition: "service_healthy" }, smtp: { condition: "service_healthy" } },
-      healthcheck: { test: ["CMD", "porthost-healthcheck", "pop3"] },
     });
+    expect(today["pop3"]?.healthcheck.test.slice(0, 3)).toEqual(["CMD", "porthost-healthcheck", "pop3"]);
     expect(today["web"]?.environment).toMatchObject({
       PORTHOST_POP3_ADDR: "pop3:110",
       PORTHOST_DISCARD_ADDR: "echo:9",
@@ -93,6 +110,17 @@ describe("docker-compose.yml", () => {
       .filter(([, s]) => s.volumes?.includes("mail:/data"))
       .map(([name]) => name);
     expect(withMail.sort()).toEqual(["pop3", "smtp", "web"]);
+  });
+
+  it("shares one tls volume (the dev CA and leaf) between the apps that serve TLS, at <data dir>/tls", () => {
+    const today = services(SERVICES);
+    const withTls = Object.entries(today)
+      .filter(([, s]) => s.volumes?.includes(`tls:${TLS_DIR_IN_CONTAINER}`))
+      .map(([name]) => name);
+    expect(withTls.sort()).toEqual(["pop3", "smtp", "web"]);
+    expect(TLS_DIR_IN_CONTAINER).toBe(`${DATA_DIR_IN_CONTAINER}/tls`);
+    const model = parse(renderComposeFile()) as { volumes: Record<string, unknown> };
+    expect(Object.keys(model.volumes)).toContain("tls");
   });
 
   it("starts the events receiver (web) first and shares the token it makes, read-only for the others", () => {
@@ -112,6 +140,9 @@ describe("docker-compose.yml", () => {
   it("runs from an image that gives the non-root user the folders the volumes mount on", async () => {
     const dockerfile = await readFile(new URL("Dockerfile", ROOT), "utf8");
     expect(dockerfile).toMatch(new RegExp(`chown node:node ${DATA_DIR_IN_CONTAINER} ${EVENTS_DIR_IN_CONTAINER}`));
+    // The tls volume takes this folder's owner and mode: the service's user alone reads the keys.
+    expect(dockerfile).toMatch(new RegExp(`chown node:node [^\\n]*${TLS_DIR_IN_CONTAINER}`));
+    expect(dockerfile).toContain(`chmod 700 ${TLS_DIR_IN_CONTAINER}`);
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 

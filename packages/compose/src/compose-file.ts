@@ -17,6 +17,15 @@ export const DEFAULT_NODE_IMAGE = "node:22-bookworm-slim";
 /** Where the mail volume sits in every container (PORTHOST_DATA_DIR in the image). */
 export const DATA_DIR_IN_CONTAINER = "/data";
 export const MAIL_VOLUME = "mail";
+/**
+ * The dev CA and its leaf (@porthost/devcert): a volume of their own, mounted where resolveTls
+ * looks (<data dir>/tls), so that deleting mail never makes a new CA that clients must trust again.
+ * The image creates the folder, owned by the service's user.
+ */
+export const TLS_VOLUME = "tls";
+export const TLS_DIR_IN_CONTAINER = `${DATA_DIR_IN_CONTAINER}/tls`;
+/** The apps that serve TLS (their main.ts calls resolveTls): they share one CA and leaf. */
+const TLS_APPS: ReadonlySet<AppName> = new Set(["web", "smtp", "pop3"]);
 /** The volume holding the events token the web service makes, and where it sits (the image creates the folder). */
 export const EVENTS_VOLUME = "events";
 export const EVENTS_DIR_IN_CONTAINER = "/var/lib/porthost";
@@ -46,8 +55,8 @@ export interface PublishedPort {
   readonly containerPort: number;
   /** The host port when no variable overrides it: the one `npm start` uses. */
   readonly defaultHostPort: number;
-  /** The variable that moves the host port, as for `npm start`. */
-  readonly hostPortVariable: string;
+  /** The variable that moves the host port, as for `npm start`; none for a step of the knock sequence. */
+  readonly hostPortVariable?: string;
 }
 
 /** The services a compose file runs: every implemented one, grouped by the app that serves it. */
@@ -60,24 +69,34 @@ export function composeApps(services: readonly ServiceSpec[] = SERVICES): Map<Ap
   return apps;
 }
 
-/** Every endpoint compose publishes, tcp and udp, in table order. */
+/** Every endpoint compose publishes, tcp and udp, in table order (a sequence's steps in its order). */
 export function publishedPorts(services: readonly ServiceSpec[] = SERVICES): PublishedPort[] {
   return [...composeApps(services)].flatMap(([app, specs]) =>
-    specs.flatMap((spec) =>
-      spec.transports.map((transport) => ({
+    specs.flatMap((spec) => {
+      const steps = spec.sequence ?? spec.transports.map((transport) => ({ port: spec.wellKnownPort, transport }));
+      // A sequence's steps move with the offset only: one variable cannot move several ports.
+      const variable = spec.sequence ? {} : { hostPortVariable: portVariable(spec.name) };
+      const unique = steps.filter(
+        (step, i) => steps.findIndex((o) => o.port === step.port && o.transport === step.transport) === i,
+      );
+      return unique.map(({ port, transport }) => ({
         app,
         service: spec.name,
         transport,
-        containerPort: spec.wellKnownPort,
-        defaultHostPort: spec.wellKnownPort + DEFAULT_PORT_OFFSET,
-        hostPortVariable: portVariable(spec.name),
-      })),
-    ),
+        containerPort: port,
+        defaultHostPort: port + DEFAULT_PORT_OFFSET,
+        ...variable,
+      }));
+    }),
   );
 }
 
 function portMapping(port: PublishedPort): string {
-  return `\${PORTHOST_HOST:-127.0.0.1}:\${${port.hostPortVariable}:-${port.defaultHostPort}}:${port.containerPort}/${port.transport}`;
+  const hostPort =
+    port.hostPortVariable === undefined
+      ? String(port.defaultHostPort)
+      : `\${${port.hostPortVariable}:-${port.defaultHostPort}}`;
+  return `\${PORTHOST_HOST:-127.0.0.1}:${hostPort}:${port.containerPort}/${port.transport}`;
 }
 
 /** Variables compose hands from the host's environment to every container, unset when unset. */
@@ -108,6 +127,7 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
       const usesMail = MAIL_USE[app] !== "none";
       const volumes = [
         ...(usesMail ? [`${MAIL_VOLUME}:${DATA_DIR_IN_CONTAINER}`] : []),
+        ...(TLS_APPS.has(app) ? [`${TLS_VOLUME}:${TLS_DIR_IN_CONTAINER}`] : []),
         `${EVENTS_VOLUME}:${EVENTS_DIR_IN_CONTAINER}${app === receiver ? "" : ":ro"}`,
       ];
       // The events receiver first, so the token exists and every first connection is reported;
@@ -140,7 +160,7 @@ export function composeModel(services: readonly ServiceSpec[] = SERVICES): Recor
       return [app, definition];
     }),
   );
-  return { services: composeServices, volumes: { [MAIL_VOLUME]: {}, [EVENTS_VOLUME]: {} } };
+  return { services: composeServices, volumes: { [MAIL_VOLUME]: {}, [TLS_VOLUME]: {}, [EVENTS_VOLUME]: {} } };
 }
 
 export const COMPOSE_FILE_HEADER = [

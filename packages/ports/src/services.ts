@@ -101,10 +101,10 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
     name: "https",
     transports: ["tcp"],
     wellKnownPort: 443,
-    description: "HTTP over TLS",
+    description: "HTTP over TLS: the same web app, with porthost's development certificate",
     rfc: "RFC 9110, RFC 8446",
     app: "web",
-    implemented: false,
+    implemented: true,
   },
   {
     // RFC 4727's "exp1" (1021), one of the two numbers IANA keeps for experiments: the vault is

@@ -147,7 +147,8 @@ describe("probeService", () => {
   });
 
   it("says so when it has no probe for a service and transport", async () => {
-    await expect(probeService("https", "tcp", at(1))).rejects.toThrow(/no health probe/);
+    // A connection to a knock port is a knock: the knock sequence has no probe.
+    await expect(probeService("knock", "tcp", at(1))).rejects.toThrow(/no health probe/);
   });
 });
 

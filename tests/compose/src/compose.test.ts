@@ -1,11 +1,19 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
+import https from "node:https";
+import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { sendMail } from "@porthost/clients";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { composeApps, DATA_DIR_IN_CONTAINER, publishedPorts, type PublishedPort } from "@porthost/compose";
+import {
+  composeApps,
+  DATA_DIR_IN_CONTAINER,
+  publishedPorts,
+  TLS_DIR_IN_CONTAINER,
+  type PublishedPort,
+} from "@porthost/compose";
 import { maildirRoot } from "@porthost/mailstore";
 import { EVENTS_TOKEN_VARIABLE, type Address } from "@porthost/ports";
-import { probeService } from "@porthost/runner";
+import { PROBES, probeService } from "@porthost/runner";
 import { compose, composeOk, findComposeCli, publishedAddress, type ComposeProject } from "./compose-cli.js";
 import {
   dockerEndpoint,
@@ -27,6 +35,10 @@ const EVENTS_SEEN_TIMEOUT_MS = 10_000; // 10 s: senders batch for 100 ms and bac
 
 const apps = [...composeApps().keys()];
 const endpoints = publishedPorts();
+/** The endpoints a client can try without side effects: a connection to a knock port is a knock. */
+const probed = endpoints.filter((e) => PROBES[e.service]?.[e.transport] !== undefined);
+/** The ports that speak TLS from the first byte, all with the one leaf of the one dev CA. */
+const IMPLICIT_TLS = new Set(["https", "submissions", "pop3s"]);
 const engine = dockerEndpoint(process.env.DOCKER_HOST);
 const timings: Record<string, number> = {};
 const published = new Map<PublishedPort, Address>();
@@ -124,7 +136,7 @@ beforeAll(async () => {
   const cli = findComposeCli(process.env.PORTHOST_COMPOSE);
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Host port 0: the engine picks free ports, so the test never collides with a running porthost.
-  for (const endpoint of endpoints) env[endpoint.hostPortVariable] ??= "0";
+  for (const endpoint of endpoints) if (endpoint.hostPortVariable) env[endpoint.hostPortVariable] ??= "0";
   // No events token is given, as when a newcomer runs `docker compose up`: the web service
   // makes one in the events volume and the others read it there.
   delete env[EVENTS_TOKEN_VARIABLE];
@@ -183,15 +195,18 @@ describe("docker compose up", () => {
 
   it("answers every published endpoint in its own protocol from the host", async () => {
     for (const [endpoint, address] of published) {
-      await probeService(endpoint.service, endpoint.transport, address);
+      if (probed.includes(endpoint)) await probeService(endpoint.service, endpoint.transport, address);
     }
   });
 
   it("publishes on the host ports asked for, to the well-known ports the services report", async () => {
     for (const [endpoint, address] of published) {
-      const asked = Number(project.env[endpoint.hostPortVariable]);
+      // A knock step has no variable: it is published on its npm start port.
+      const asked = endpoint.hostPortVariable
+        ? Number(project.env[endpoint.hostPortVariable])
+        : endpoint.defaultHostPort;
       if (asked === 0) expect(address.port).toBeGreaterThan(0);
-      else expect(address.port, endpoint.hostPortVariable).toBe(asked);
+      else expect(address.port, endpoint.hostPortVariable ?? endpoint.service).toBe(asked);
     }
     const web = addressOf("http");
     const body = (await (await fetch(`http://${web.host}:${web.port}/api/ports`)).json()) as {
@@ -199,7 +214,7 @@ describe("docker compose up", () => {
       services: { name: string; port: number; addr: string }[];
     };
     expect(body.portOffset).toBe(0);
-    for (const endpoint of endpoints) {
+    for (const endpoint of probed) {
       const service = body.services.find((s) => s.name === endpoint.service);
       expect(service?.port, `${endpoint.service} inside`).toBe(endpoint.containerPort);
       expect(service?.addr, `${endpoint.service} address for clients`).toBe(
@@ -245,7 +260,7 @@ describe("docker compose up", () => {
       };
       // Healthchecks come from loopback inside each container; the probes above came from the host.
       const outside = body.events.filter((e) => !["127.0.0.1", "::1", "::ffff:127.0.0.1"].includes(e.remoteAddress));
-      const missing = endpoints.filter(
+      const missing = probed.filter(
         (e) =>
           !outside.some(
             (o) => o.service === e.service && o.transport === e.transport && o.localPort === e.containerPort,
@@ -254,5 +269,44 @@ describe("docker compose up", () => {
       if (missing.length > 0)
         throw new Error(`no event yet for ${missing.map((m) => `${m.service}/${m.transport}`).join(", ")}`);
     });
+  });
+
+  it("serves https and every implicit-TLS mail port with one leaf from one dev CA, made once in the shared tls volume", async () => {
+    const web = addressOf("http");
+    const answer = await fetch(`http://${web.host}:${web.port}/ca.pem`);
+    expect(answer.headers.get("content-type")).toBe("application/x-pem-file");
+    const ca = await answer.text();
+    const fingerprint = new X509Certificate(ca).fingerprint256;
+    for (const app of apps.filter((a) => a === "web" || a === "smtp" || a === "pop3")) {
+      const inside = await nodeInside(
+        app,
+        `process.stdout.write(new (require("crypto").X509Certificate)(require("fs").readFileSync(process.argv[1])).fingerprint256)`,
+        `${TLS_DIR_IN_CONTAINER}/rootCA.pem`,
+      );
+      expect(inside, `${app}'s CA`).toBe(fingerprint);
+    }
+    const secure = addressOf("https");
+    const whoami = await new Promise<{ service: string; tls?: { version: string } }>((resolve, reject) => {
+      const request = https.get(
+        { host: secure.host, port: secure.port, path: "/api/whoami", ca, servername: "localhost", agent: false },
+        (response) => {
+          let body = "";
+          response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve(JSON.parse(body) as { service: string; tls?: { version: string } }));
+        },
+      );
+      request.on("error", reject);
+    });
+    expect(whoami).toMatchObject({ service: "https", tls: { version: "TLSv1.3" } });
+    for (const [endpoint, address] of published) {
+      if (!IMPLICIT_TLS.has(endpoint.service)) continue;
+      const socket = tls.connect({ host: address.host, port: address.port, ca, servername: endpoint.app });
+      await new Promise<void>((resolve, reject) => {
+        socket.once("secureConnect", resolve);
+        socket.once("error", reject);
+      });
+      expect(socket.authorized, `${endpoint.service} verifies as ${endpoint.app} with the dev CA`).toBe(true);
+      socket.destroy();
+    }
   });
 });
