@@ -57,7 +57,7 @@ function listText(
   root: string,
 ): string {
   if (messages.length === 0 && total === 0)
-    return search ? `no message matches ${JSON.stringify(search)} (in from, to and subject)` : noMailYet(root);
+    return search ? `no message matches ${JSON.stringify(search)}` : noMailYet(root);
   if (messages.length === 0) return "";
   const rows = messages.map((m) => [
     m.id,
