@@ -5,6 +5,7 @@ import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
 import { MailStore } from "@porthost/mailstore";
 import { startSmtp, type RunningSmtp } from "./start-smtp.js";
+import { startTlsSmtp, type RunningTlsSmtp } from "./start-tls-smtp.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const tls = {
@@ -159,5 +160,61 @@ describe("SMTP with nodemailer", () => {
       transport(running.port).sendMail({ from: "a@example.test", to: "b@example.test", text: "z".repeat(20_000) }),
     ).rejects.toMatchObject({ responseCode: 552 });
     expect(await running.stored()).toEqual([]);
+  });
+});
+
+describe("nodemailer over TLS, trusting the dev CA only", () => {
+  let tlsRunning: RunningTlsSmtp | undefined;
+  afterEach(async () => {
+    await tlsRunning?.stop();
+    tlsRunning = undefined;
+  });
+
+  it("sends on 465 with secure: true and on 587 with STARTTLS (requireTLS), AUTH on both", async () => {
+    tlsRunning = await startTlsSmtp({ users: [{ username: "app", password: "secret" }] });
+    const auth = { user: "app", pass: "secret" };
+    const tls = { ca: tlsRunning.ca, servername: "localhost" };
+    const implicit = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: tlsRunning.ports.submissions,
+      secure: true,
+      auth,
+      tls,
+    });
+    const upgraded = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: tlsRunning.ports.submission,
+      secure: false,
+      requireTLS: true,
+      auth,
+      tls,
+    });
+    for (const [transporter, subject] of [
+      [implicit, "nodemailer on 465"],
+      [upgraded, "nodemailer on 587"],
+    ] as const) {
+      const info = await transporter.sendMail({
+        from: "app@example.test",
+        to: "dev@example.test",
+        subject,
+        text: "hi",
+      });
+      expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as /);
+      const stored = (await tlsRunning.read(info.response.split(" ").at(-1) ?? "")).toString();
+      expect(stored).toContain(`Subject: ${subject}`);
+      expect(stored).toMatch(/with ESMTPSA/);
+    }
+  });
+
+  it("refuses the dev certificate when it trusts only the system's CAs", async () => {
+    tlsRunning = await startTlsSmtp();
+    const transporter = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: tlsRunning.ports.submissions,
+      secure: true,
+    });
+    await expect(transporter.sendMail({ from: "a@example.test", to: "b@example.test", text: "x" })).rejects.toThrow(
+      /unable to verify the first certificate|unable to get local issuer certificate/,
+    );
   });
 });
