@@ -39,6 +39,10 @@ Commands:
                              (default 30 s, at most 300)
   mail attachment <id|latest> <n>
                              the bytes of attachment n (redirect to a file)
+  mail session [<id>|latest] [--json]
+                             an SMTP or POP3 session's transcript: each command and
+                             reply with its time, TLS, AUTH user, outcome, the mail it
+                             stored (secrets and bodies left out); no id: the newest
   mail delete <id|latest> | mail delete --all
                              delete one message or all of them
   cert [--json]              porthost's development CA (made if missing): its path,

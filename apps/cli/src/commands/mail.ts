@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import {
   maildirRoot,
   MailStore,
+  sessionsRoot,
   MessageWaiters,
   SearchSyntaxError,
   waitQuery,
@@ -143,7 +144,12 @@ export async function mailCommand(
 ): Promise<MailOutput> {
   const [action = "list", id, extra] = rest;
   // The folder the running services use, wherever this runs from (findDataDir).
-  const root = maildirRoot((await findDataDir(config)).dir);
+  const dataDir = (await findDataDir(config)).dir;
+  const root = maildirRoot(dataDir);
+  if (action === "session") {
+    const { mailSessionCommand } = await import("./mail-session.js");
+    return { text: await mailSessionCommand(sessionsRoot(dataDir), id, json) };
+  }
   // Reading never creates a Maildir (in whatever directory the command was run from).
   if (!existsSync(root)) {
     if (action === "list")
@@ -203,7 +209,9 @@ export async function mailCommand(
       case "wait":
         return await waitForMail(store, args, json);
       default:
-        throw usageError(`unknown mail action ${JSON.stringify(action)}: list, show, raw, attachment, wait or delete`);
+        throw usageError(
+          `unknown mail action ${JSON.stringify(action)}: list, show, raw, attachment, wait, session or delete`,
+        );
     }
   } finally {
     await store.close();
