@@ -32,7 +32,7 @@ export interface TableRow {
 
 /** Reads the service/transport/port rows of the table `porthost start` prints. */
 export function parseStartTable(output: string): TableRow[] {
-  return [...output.matchAll(/^(http|https|smtp|pop3|echo|discard)\s+(tcp|udp)\s+(\d+)\s/gm)].map((m) => ({
+  return [...output.matchAll(/^([a-z][a-z0-9-]*)\s+(tcp|udp)\s+(\d+)\s/gm)].map((m) => ({
     service: m[1]!,
     transport: m[2] as "tcp" | "udp",
     port: Number(m[3]),

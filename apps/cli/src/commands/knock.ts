@@ -9,6 +9,12 @@ import { connectionFailure, failure, usageError } from "../cli-error.js";
  */
 const VAULT_TRIES = 4;
 const VAULT_RETRY_MS = 150; // 0.15 s, then twice that, and so on
+/**
+ * A datagram and a TCP connection reach the knock service through two sockets, read in no
+ * promised order: after a UDP knock (which has no answer to wait for) the next one waits this long,
+ * as `knock -d 100` does. A TCP knock needs no pause: it ends when the service has counted it.
+ */
+export const UDP_KNOCK_GAP_MS = 100; // 0.1 s
 
 interface Sent {
   readonly what: string;
@@ -61,6 +67,7 @@ export async function knockCommand(
     } else {
       for (const [index, step] of sequence.entries()) {
         const from = await knockOnce(host, step);
+        if (step.transport === "udp" && index < sequence.length - 1) await delay(UDP_KNOCK_GAP_MS);
         sent.push({ what: `knock ${index + 1} of ${sequence.length}`, from, to: `${step.port}/${step.transport}` });
       }
     }
