@@ -20,6 +20,9 @@ interface Counter {
 export class TrafficPanel {
   private readonly shown: NumberedEvent[] = [];
   private readonly queued: NumberedEvent[] = [];
+  /** Arrived since the last frame, not shown yet. */
+  private readonly arriving: NumberedEvent[] = [];
+  private frameRequested = false;
   private readonly counters = new Map<string, Counter>();
   private paused = false;
   private filter = "";
@@ -93,14 +96,27 @@ export class TrafficPanel {
     counter.count += 1;
     counter.bytes += event.bytesIn + event.bytesOut;
     this.counters.set(key, counter);
-    this.renderCounters();
+    this.requestFrame();
     if (this.paused) {
       this.queued.push(event);
       this.pauseButton.textContent = `Resume (${this.queued.length} new)`;
       this.renderStatus();
       return;
     }
-    this.show(event);
+    this.arriving.push(event);
+    // Only the newest screenful can stay on screen (a tab in the background gets no frames).
+    if (this.arriving.length > 2 * MAX_ROWS) this.arriving.splice(0, this.arriving.length - MAX_ROWS);
+  }
+
+  /** A flood of events (1,000 a second) is drawn once a frame, not once an event, so the page stays responsive. */
+  private requestFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.renderCounters();
+      for (const event of this.arriving.splice(0)) this.show(event);
+    });
   }
 
   private show(event: NumberedEvent): void {
@@ -128,6 +144,7 @@ export class TrafficPanel {
   private clear(): void {
     this.shown.length = 0;
     this.queued.length = 0;
+    this.arriving.length = 0;
     this.counters.clear();
     if (this.paused) this.pauseButton.textContent = "Resume";
     this.renderCounters();
