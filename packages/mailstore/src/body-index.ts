@@ -21,10 +21,12 @@ const PARSE_CONCURRENCY = 8;
 
 /** One message's entry from its parsed form. */
 export function bodyEntry(id: string, mail: ParsedMail): BodyEntry {
-  const html = mail.html === false || mail.html === undefined ? "" : htmlToText(mail.html);
+  const html = mail.html === false || mail.html === undefined ? "" : htmlToText(mail.html).replace(/\s+/g, " ").trim();
   const plain = (mail.text ?? "").replace(/\s+/g, " ").trim();
-  const shown = plain === "" ? html.replace(/\s+/g, " ").trim() : plain;
-  const words = `${plain}\n${html}`.replace(/\s+/g, " ").trim().slice(0, MAX_INDEXED_TEXT_CHARS);
+  const shown = plain === "" ? html : plain;
+  // Most mail says the same in both parts: the words are kept once.
+  const both = plain.includes(html) ? plain : html.includes(plain) ? html : `${plain} ${html}`;
+  const words = both.slice(0, MAX_INDEXED_TEXT_CHARS);
   return {
     id,
     text: words.toLowerCase(),
