@@ -191,6 +191,9 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
     },
     async listen() {
       store = await MailStore.open(options.maildir, {
+        // This process writes and never lists: no inotify event and stat per delivery of its own;
+        // a prune counts what is there by the directories' times instead.
+        watch: false,
         maxMessages: options.maxMessages,
         onPruneError: (error) => logger.error({ err: error }, "pruning old messages failed"),
       });

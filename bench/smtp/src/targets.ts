@@ -1,11 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanEnvironment } from "@porthost/ports";
+import { cleanEnvironment, SERVICE_NAMES } from "@porthost/ports";
+import { startPorthost as startPorthostCommand } from "@porthost/testkit";
 
-const SMTP_MAIN = fileURLToPath(new URL("../../../apps/smtp/dist/main.js", import.meta.url));
+/** The porthost command, as `npm start` runs it (after its build). */
+const BIN = fileURLToPath(new URL("../../../apps/cli/bin/porthost.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./bare-smtp-server.mjs", import.meta.url));
 // The bin is not in maildev's exports; it sits beside the entry point (dist/index.js).
 const MAILDEV = path.join(path.dirname(fileURLToPath(import.meta.resolve("maildev"))), "bin/maildev.js");
@@ -76,28 +78,38 @@ async function launch(name: TargetName, args: string[], port: number, env: NodeJ
 
 export interface PorthostSettings {
   readonly dataDir: string;
+  /** A tuned setting (PORTHOST_SMTP_GREETING_DELAY_MS); unset: the default. */
   readonly greetingDelayMs?: number;
+  /** A tuned setting (PORTHOST_MAIL_MAX); unset: the default, 5000. */
   readonly mailMax?: number;
 }
 
-/** porthost's SMTP service as `npm start` runs it: its own process, default settings otherwise. */
+/**
+ * porthost as `npm start` runs it: `porthost start`, the supervisor and every service, connection
+ * events to the web service, the default log level on a pipe read to its end, default settings
+ * unless `settings` tunes one; only the ports are the kernel's pick. `pid` is the SMTP service's.
+ */
 export async function startPorthost(settings: PorthostSettings): Promise<RunningTarget> {
-  const port = await freePort();
-  return launch(
-    "porthost",
-    [SMTP_MAIN],
-    port,
-    cleanEnvironment({
-      PORTHOST_HOST: "127.0.0.1",
-      PORTHOST_PORT_OFFSET: "28000",
-      PORTHOST_SMTP_PORT: String(port),
-      PORTHOST_DATA_DIR: settings.dataDir,
-      PORTHOST_MAIL_MAX: String(settings.mailMax ?? 10_000_000),
-      ...(settings.greetingDelayMs === undefined
-        ? {}
-        : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
-    }),
-  );
+  const started = performance.now();
+  const ports = Object.fromEntries(SERVICE_NAMES.map((name) => [`PORTHOST_${name.toUpperCase()}_PORT`, "0"]));
+  const porthost = await startPorthostCommand(BIN, {
+    PORTHOST_DATA_DIR: settings.dataDir,
+    ...ports,
+    ...(settings.mailMax === undefined ? {} : { PORTHOST_MAIL_MAX: String(settings.mailMax) }),
+    ...(settings.greetingDelayMs === undefined
+      ? {}
+      : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
+  });
+  const smtpPid = execFileSync("pgrep", ["-P", String(porthost.process.pid), "-f", "apps/smtp/dist/main.js"], {
+    encoding: "utf8",
+  }).trim();
+  return {
+    name: "porthost",
+    port: porthost.port("smtp"),
+    pid: Number(smtpPid),
+    startMs: performance.now() - started,
+    stop: async () => void (await porthost.stop()),
+  };
 }
 
 /** MailDev storing every message as a file in `mailDir`, web UI off. */
