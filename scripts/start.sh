@@ -1,19 +1,17 @@
 #!/bin/sh
-# npm start: build (turbo's own log is shown only if the build fails), then run every service.
+# npm start: build (a line per package as it starts, an estimate, and turbo's own log only if the
+# build fails: scripts/build-progress.mjs), then run every service.
 # npm runs this as `exec sh scripts/start.sh`, and this execs the supervisor, so the signals npm
 # forwards (SIGINT, SIGTERM) reach node itself. During the build a signal, or npm going away,
 # stops turbo and starts nothing.
 set -eu
 cd "$(dirname "$0")/.."
 parent=$PPID
-log=$(mktemp)
-echo "porthost: building (the first time takes a minute)..." >&2
-node_modules/.bin/turbo run build --output-logs=errors-only > "$log" 2>&1 &
+node scripts/build-progress.mjs &
 build=$!
 stop_build() {
   kill "$build" 2>/dev/null || true
   wait "$build" 2>/dev/null || true
-  rm -f "$log"
   exit "$1"
 }
 trap 'stop_build 129' HUP
@@ -27,11 +25,8 @@ status=0
 wait "$build" || status=$?
 trap - HUP INT TERM
 if [ "$status" -ne 0 ]; then
-  cat "$log" >&2
-  rm -f "$log"
-  echo "porthost: the build failed (above); nothing was started" >&2
+  echo "porthost: nothing was started" >&2
   exit 1
 fi
-rm -f "$log"
 kill -0 "$parent" 2>/dev/null || exit 1
 exec node apps/cli/bin/porthost.js start "$@"

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 const ENTRY = new URL("../dist/bin.js", import.meta.url);
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TURBO = `${REPO}node_modules/.bin/turbo`;
+const BUILD_PROGRESS = `${REPO}scripts/build-progress.mjs`;
 
 /** A module of this repository's own build (some package's dist/) that is not there yet. */
 function isUnbuilt(error) {
@@ -18,22 +19,23 @@ function isUnbuilt(error) {
   );
 }
 
-/** Builds the command and its workspace dependencies; turbo's log is shown only if that fails. */
+/**
+ * Builds the command and its workspace dependencies, a line per package as it goes
+ * (scripts/build-progress.mjs); turbo's log is shown only if that fails.
+ */
 function build() {
-  if (!existsSync(TURBO)) {
+  if (!existsSync(TURBO) || !existsSync(BUILD_PROGRESS)) {
     process.stderr.write(
       "porthost: the command is not built and turbo is not installed here: run `npm ci && npm run build`\n",
     );
     process.exit(2);
   }
-  process.stderr.write("porthost: building the command first (once; it takes about a minute)...\n");
-  const result = spawnSync(TURBO, ["run", "build", "--filter=@porthost/cli...", "--output-logs=errors-only"], {
+  process.stderr.write("porthost: building the command first (once)\n");
+  const result = spawnSync(process.execPath, [BUILD_PROGRESS, "--filter=@porthost/cli..."], {
     cwd: REPO,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "ignore", "inherit"],
   });
   if (result.status !== 0) {
-    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
     process.stderr.write(
       `porthost: the build failed (above${result.error ? `: ${result.error.message}` : ""}); run \`npm run build\` to see it again\n`,
     );

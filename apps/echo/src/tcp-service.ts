@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { EventSink } from "@porthost/events";
+import { isPortCheck, type EventSink } from "@porthost/events";
 import { connectionFields, type Logger } from "@porthost/log";
 import type { StreamLimits } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
@@ -80,7 +80,9 @@ export function buildTcpService(options: TcpServiceOptions): TcpService {
         const durationMs = performance.now() - tracked.started;
         const counters = { bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten };
         const detail = tracked.detail ?? (stopping ? "server stopping" : undefined);
-        logger.info(
+        // A port check (the switchboard's status probe, a scan) is not news: debug, not info.
+        const level = isPortCheck("tcp", { bytesIn: counters.bytesIn, outcome: tracked.outcome }) ? "debug" : "info";
+        logger[level](
           { ...fields, ...counters, durationMs: Math.round(durationMs), outcome: tracked.outcome, detail },
           `${service} connection closed`,
         );

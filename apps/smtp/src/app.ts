@@ -95,9 +95,11 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
       started: (client) => {
         connectionEvents?.tlsStarted(client);
       },
-      failed: (client, error) => {
+      failed: (client, error, bytesIn) => {
         const detail = tlsFailureDetail(error);
-        logger.info({ port: client.localPort, remote: client.remoteAddress, remotePort: client.remotePort }, detail);
+        // A client that sent nothing checked the port (the switchboard's probe, a scan): debug, not info.
+        const level = bytesIn === 0 ? "debug" : "info";
+        logger[level]({ port: client.localPort, remote: client.remoteAddress, remotePort: client.remotePort }, detail);
         connectionEvents?.tlsFailed(client, error);
       },
     };

@@ -36,14 +36,16 @@ export function httpsListener(http: HttpServer, options: HttpsListenerOptions): 
   server.on("tlsClientError", (error, socket) => {
     const endpoints = socketEndpoints(socket);
     const detail = tlsFailureDetail(error);
-    logger.info({ ...connectionFields(socket), detail }, "TLS handshake failed");
+    // A client that sent nothing checked the port (the switchboard's probe, a scan): a port check, logged at debug.
+    const portCheck = socket.bytesRead === 0;
+    logger[portCheck ? "debug" : "info"]({ ...connectionFields(socket), detail }, "TLS handshake failed");
     hub.publish(
       connectionEvent("https", "tcp", endpoints, {
         startedAt: Date.now(),
         durationMs: 0,
         bytesIn: socket.bytesRead,
         bytesOut: socket.bytesWritten,
-        outcome: "refused",
+        outcome: portCheck ? "ok" : "refused",
         detail,
       }),
     );
