@@ -14,7 +14,7 @@ const PAGE_SIZE = 50;
 
 /**
  * The inbox: the stored mail, newest first, reloaded when an SMTP connection is reported; a
- * search over From, To, Cc and Subject; one message open at a time; delete one or all.
+ * search of the headers, envelope and bodies (Mailpit's syntax); one message open at a time; delete one or all.
  */
 export class InboxPanel {
   private messages: MessageSummary[] = [];
@@ -26,7 +26,7 @@ export class InboxPanel {
   private readonly search = el("input", {
     id: "inbox-search",
     type: "search",
-    placeholder: "from, to, subject…",
+    placeholder: "words, to:, from:, subject:, is:unread…",
     maxlength: "200",
   });
   private readonly count = el("p", { class: "inbox-count", role: "status" }, "Loading the inbox…");
