@@ -3,7 +3,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { isPortCheck, tlsFailureDetail, tlsFailureOutcome, TLS_FAILURE_PREFIX, type EventSink } from "@porthost/events";
 import { connectionFields, silentLogger, type Logger } from "@porthost/log";
-import { MailStore, prepareMaildropLocks } from "@porthost/mailstore";
+import { MailStore, prepareMaildropLocks, type SessionLog } from "@porthost/mailstore";
 import { POP3_DEFAULTS, type Pop3Settings, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { reportConnection, sessionDetail, sessionOutcome, type ClosedConnection } from "./connection-events.js";
@@ -11,6 +11,7 @@ import { WireSizes } from "./maildrop.js";
 import { Pop3Logins } from "./pop3-auth.js";
 import { pop3Replies } from "./pop3-replies.js";
 import { Pop3Session, type SessionServices } from "./pop3-session.js";
+import { Pop3SessionRecords, type Pop3Transcript } from "./pop3-transcript.js";
 
 /** The POP3 settings other than the TLS files, which are passed read (`tls`). */
 export type Pop3Limits = Omit<Pop3Settings, "tls">;
@@ -33,6 +34,8 @@ export interface Pop3Options {
   readonly tls?: TlsMaterial | undefined;
   /** Where connection events go (the web service's live view); unset: none are sent. */
   readonly events?: EventSink | undefined;
+  /** Where each session's record goes (<dataDir>/sessions); unset: none are kept. close() flushes it. */
+  readonly sessions?: SessionLog | undefined;
 }
 
 export interface Pop3Service {
@@ -60,9 +63,10 @@ export function buildPop3(options: Pop3Options): Pop3Service {
   const handshaking = new Set<tls.TLSSocket>();
   let stopping = false;
   let services: SessionServices | undefined;
+  const records = options.sessions && new Pop3SessionRecords(options.sessions);
   let store: MailStore | undefined;
 
-  type Ended = Pick<ClosedConnection, "outcome" | "detail" | "tls">;
+  type Ended = Pick<ClosedConnection, "outcome" | "detail" | "tls" | "session">;
   function follow(service: "pop3" | "pop3s", socket: net.Socket, outcome: () => Ended) {
     const startedAt = Date.now();
     const fields = connectionFields(socket);
@@ -84,6 +88,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     outcome: sessionOutcome(session.tally),
     detail: sessionDetail(session.tally),
     tls: session.tally.tlsSession,
+    session: session.transcript?.id,
   });
 
   const failedHandshake = (detail: string): Ended => ({ outcome: tlsFailureOutcome(detail), detail });
@@ -101,10 +106,18 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     return true;
   }
 
-  function startSession(socket: net.Socket | tls.TLSSocket, services: SessionServices): Pop3Session {
+  function startSession(
+    socket: net.Socket | tls.TLSSocket,
+    services: SessionServices,
+    transcript = records?.accepted("pop3", socket),
+  ): Pop3Session {
     const session = new Pop3Session(socket, services);
+    session.transcript = transcript;
     sessions.add(session);
-    void session.closed.then(() => sessions.delete(session));
+    void session.closed.then(() => {
+      sessions.delete(session);
+      if (transcript) records?.ended(transcript, session.tally);
+    });
     session.start();
     return session;
   }
@@ -124,11 +137,15 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
     let session: Pop3Session | undefined;
     let failure: string | undefined;
+    const transcript: Pop3Transcript | undefined = records?.accepted("pop3s", socket);
     handshaking.add(secure);
     follow("pop3s", socket, () =>
       session
         ? sessionEnded(session)
-        : failedHandshake(failure ?? `${TLS_FAILURE_PREFIX}the client closed the connection`),
+        : {
+            ...failedHandshake(failure ?? `${TLS_FAILURE_PREFIX}the client closed the connection`),
+            session: transcript?.id,
+          },
     );
     const onHandshakeTimeout = () =>
       secure.destroy(Object.assign(new Error("TLS handshake timeout"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
@@ -136,13 +153,16 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     secure.on("error", (error) => {
       if (!session) failure ??= tlsFailureDetail(error);
     });
-    secure.once("close", () => handshaking.delete(secure));
+    secure.once("close", () => {
+      handshaking.delete(secure);
+      if (!session && transcript) records?.handshakeFailed(transcript, failure);
+    });
     secure.once("secure", () => {
       handshaking.delete(secure);
       secure.setTimeout(0);
       secure.off("timeout", onHandshakeTimeout);
       if (stopping) return void secure.destroy();
-      session = startSession(secure, sessionServices);
+      session = startSession(secure, sessionServices, transcript);
     });
   }
 
@@ -222,6 +242,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
         await stopped;
         clearTimeout(cut);
       }
+      await options.sessions?.flush();
       await store?.close();
     },
   };

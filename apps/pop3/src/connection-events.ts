@@ -10,6 +10,8 @@ export interface ClosedConnection {
   readonly outcome: Outcome;
   readonly detail: string;
   readonly tls?: ConnectionTls | undefined;
+  /** The session on record (its transcript's id). */
+  readonly session?: string | undefined;
 }
 
 /** How a session ended, in the closed set the switchboard colours by. */

@@ -1,4 +1,4 @@
-import { maildirDirs, maildirRoot } from "@porthost/mailstore";
+import { maildirDirs, maildirRoot, SessionLog, sessionsRoot } from "@porthost/mailstore";
 import { resolveTls } from "@porthost/devcert";
 import { checkDataDir } from "@porthost/ports";
 import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
@@ -6,6 +6,10 @@ import { buildPop3 } from "./app.js";
 
 await runApp("pop3", async (config, logger, connectionEvents) => {
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
+  const sessions = await SessionLog.open(sessionsRoot(config.dataDir), {
+    max: config.mail.maxSessions,
+    onError: (error) => logger.warn({ err: error }, "a session record could not be written"),
+  });
   const pop3 = buildPop3({
     host: config.host,
     port: config.services.pop3.port,
@@ -15,6 +19,7 @@ await runApp("pop3", async (config, logger, connectionEvents) => {
     settings: config.pop3,
     tls: await resolveTls(config),
     events: connectionEvents(),
+    sessions,
   });
   const limit = { maxPerAddress: config.connections.maxPerAddress, serviceMaxConnections: config.pop3.maxConnections };
   capConnectionsPerAddress(pop3.server, {
@@ -29,6 +34,6 @@ await runApp("pop3", async (config, logger, connectionEvents) => {
     capConnectionsPerAddress(pop3.pop3sServer, { service: "pop3s", ...limit, logger, events: connectionEvents() });
   return {
     endpoints: await pop3.listen(),
-    close: () => pop3.close(),
+    close: () => pop3.close().finally(() => sessions.close()),
   };
 });

@@ -9,6 +9,7 @@ import { LineReader, type CommandInput } from "./line-reader.js";
 import { Maildrop, type MaildropMessage, type WireSizes } from "./maildrop.js";
 import type { Pop3Logins } from "./pop3-auth.js";
 import { Pop3Reply, pop3Replies, printable } from "./pop3-replies.js";
+import type { Pop3Transcript } from "./pop3-transcript.js";
 import { recipientView } from "./recipient-view.js";
 import { WireEncoder } from "./wire-encoder.js";
 
@@ -98,6 +99,8 @@ export class Pop3Session {
   readonly timestamp: string;
   /** Resolves once the socket has closed and the lock, if any, is released. */
   readonly closed: Promise<void>;
+  /** Where each command and reply goes on record (set before start); unset: nowhere. */
+  transcript: Pop3Transcript | undefined;
   private stream: net.Socket | tls.TLSSocket;
   private readonly reader: LineReader;
   private readonly queue: CommandInput[] = [];
@@ -186,6 +189,7 @@ export class Pop3Session {
   }
 
   private async handle(input: CommandInput): Promise<void> {
+    this.transcript?.command(input);
     if ("tooLong" in input) return this.fail(pop3Replies.lineTooLong(this.services.maxLineBytes));
     const space = input.line.indexOf(" ");
     const keyword = (space === -1 ? input.line : input.line.slice(0, space)).toUpperCase();
@@ -458,6 +462,7 @@ export class Pop3Session {
   private send(line: string): void {
     if (this.ended) return;
     this.stream.write(`${line}\r\n`);
+    this.transcript?.reply(line);
   }
 
   /** A multi-line reply: lines byte-stuffed, then the terminating dot. */
@@ -478,6 +483,7 @@ export class Pop3Session {
     clearTimeout(this.idle);
     if (this.ended) return;
     this.stream.end(`${line}\r\n`);
+    this.transcript?.reply(line);
     setTimeout(() => this.stream.destroy(), CLOSE_AFTER_END_MS).unref();
   }
 

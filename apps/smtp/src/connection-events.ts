@@ -21,6 +21,8 @@ interface Tally {
   tlsStarted: boolean;
   tls?: ConnectionTls;
   tlsFailure?: string;
+  /** The session on record for it (SmtpSessionRecords). */
+  session?: string;
 }
 
 /**
@@ -73,6 +75,11 @@ export class SmtpConnectionEvents {
     if (tally) tally.tls = tls;
   }
 
+  session(client: Endpoints, id: string): void {
+    const tally = this.tally(client.remoteAddress, client.remotePort);
+    if (tally) tally.session = id;
+  }
+
   tlsFailed(client: Endpoints, error: Error): void {
     const tally = this.tally(client.remoteAddress, client.remotePort);
     if (tally) tally.tlsFailure ??= tlsFailureDetail(error);
@@ -105,6 +112,7 @@ export class SmtpConnectionEvents {
         outcome,
         detail,
         tls: tally.tls,
+        session: tally.session,
       };
       this.events.send(connectionEvent(this.service, "tcp", endpoints, ended));
     });

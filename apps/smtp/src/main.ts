@@ -1,4 +1,4 @@
-import { maildirDirs, maildirRoot } from "@porthost/mailstore";
+import { maildirDirs, maildirRoot, SessionLog, sessionsRoot } from "@porthost/mailstore";
 import { resolveTls } from "@porthost/devcert";
 import { checkDataDir } from "@porthost/ports";
 import { ADDRESS_LIMIT_REPLIES, capConnectionsPerAddress, runApp } from "@porthost/runner";
@@ -7,6 +7,10 @@ import { buildSmtp } from "./app.js";
 await runApp("smtp", async (config, logger, connectionEvents) => {
   checkDataDir(config.dataDir, maildirDirs(config.dataDir));
   const { users, ...limits } = config.smtp;
+  const sessions = await SessionLog.open(sessionsRoot(config.dataDir), {
+    max: config.mail.maxSessions,
+    onError: (error) => logger.warn({ err: error }, "a session record could not be written"),
+  });
   const smtp = buildSmtp({
     host: config.host,
     port: config.services.smtp.port,
@@ -19,6 +23,7 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
     tls: await resolveTls(config),
     maxMessages: config.mail.maxMessages,
     events: connectionEvents(),
+    sessions,
   });
   for (const { service, server, implicitTls } of smtp.ports) {
     capConnectionsPerAddress(server.server, {
@@ -33,6 +38,6 @@ await runApp("smtp", async (config, logger, connectionEvents) => {
   }
   return {
     endpoints: await smtp.listen(),
-    close: () => smtp.close(),
+    close: () => smtp.close().finally(() => sessions.close()),
   };
 });

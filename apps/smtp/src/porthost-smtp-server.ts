@@ -16,8 +16,7 @@ export interface SessionTiming {
 export interface TlsWatch {
   /** A handshake begins: at once on an implicit TLS port, after STARTTLS's 220 on a plain one. */
   started(client: Endpoints): void;
-  /** bytesIn: what the client had sent (0: it connected and left, a port check). */
-  failed(client: Endpoints, error: Error, bytesIn?: number): void;
+  failed(client: Endpoints, error: Error): void;
 }
 
 /** While a message is being stored its session is not cut; the deadline looks again this often. */
@@ -108,6 +107,8 @@ class PorthostConnection extends SMTPConnection {
 export class PorthostSMTPServer extends SMTPServer {
   /** Sessions whose message is being written to disk: they finish before shutdown or deadline. */
   readonly storing = new Set<string>();
+  /** Told of each session as its connection is made (before the greeting): its id and the client's ends. */
+  sessionOpened?: (id: string, client: Endpoints) => void;
   constructor(
     options: SMTPServerOptions,
     readonly timing: SessionTiming,
@@ -119,6 +120,7 @@ export class PorthostSMTPServer extends SMTPServer {
   /** smtp-server's own connect, with porthost's connection; a failed STARTTLS handshake is told to the TLS watch. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new PorthostConnection(this, socket, socketOptions);
+    this.sessionOpened?.(connection.id, connection.client);
     this.connections.add(connection);
     connection.on("error", (error: Error) => {
       if (connection.startedTls && !connection.secure) this.tlsWatch?.failed(connection.client, error);
@@ -134,7 +136,7 @@ export class PorthostSMTPServer extends SMTPServer {
     const client = socketEndpoints(socket);
     this.tlsWatch?.started(client);
     super._upgrade(socket, (error, tlsSocket) => {
-      if (error) this.tlsWatch?.failed(client, error, socket.bytesRead);
+      if (error) this.tlsWatch?.failed(client, error);
       callback(error, tlsSocket);
     });
   }
