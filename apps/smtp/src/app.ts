@@ -3,11 +3,12 @@ import type { TLSSocket } from "node:tls";
 import type { SMTPServerDataStream, SMTPServerOptions } from "smtp-server";
 import { socketTls, tlsFailureDetail, type EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
-import { MailStore } from "@porthost/mailstore";
+import { MailStore, type SessionLog } from "@porthost/mailstore";
 import { SMTP_DEFAULTS, type SmtpSettings, type SmtpUser, type TlsMaterial } from "@porthost/ports";
 import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { PorthostSMTPServer, type TlsWatch } from "./porthost-smtp-server.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
+import { SmtpSessionRecords } from "./session-records.js";
 import { authenticator } from "./smtp-auth.js";
 import { envelopeOf } from "./smtp-envelope.js";
 import { queuedAs, SmtpReply, smtpReplies } from "./smtp-replies.js";
@@ -39,6 +40,8 @@ export interface SmtpOptions {
   readonly maxMessages?: number;
   /** Where connection events go (the web service's live view); unset: none are sent. */
   readonly events?: EventSink | undefined;
+  /** Where each session's record goes (<dataDir>/sessions); unset: none are kept. close() flushes it. */
+  readonly sessions?: SessionLog | undefined;
 }
 
 /** On shutdown, a session storing a message gets this long to finish before it is cut. */
@@ -91,9 +94,13 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
   function buildPort(service: SmtpServiceName): SmtpPort {
     const implicitTls = service === "submissions";
     const connectionEvents = options.events ? new SmtpConnectionEvents(options.events, service) : undefined;
+    const records =
+      options.sessions &&
+      new SmtpSessionRecords(options.sessions, service, (client, id) => connectionEvents?.session(client, id));
     const tlsWatch: TlsWatch = {
       started: (client) => {
         connectionEvents?.tlsStarted(client);
+        records?.tlsStarted(client);
       },
       failed: (client, error, bytesIn) => {
         const detail = tlsFailureDetail(error);
@@ -101,6 +108,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         const level = bytesIn === 0 ? "debug" : "info";
         logger[level]({ port: client.localPort, remote: client.remoteAddress, remotePort: client.remotePort }, detail);
         connectionEvents?.tlsFailed(client, error);
+        records?.tlsFailed(client, error);
       },
     };
     const server: PorthostSMTPServer = new PorthostSMTPServer(
@@ -121,14 +129,18 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         hideREQUIRETLS: true,
         ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ["STARTTLS"] }),
         ...PORT_RULES[service],
-        logger: false,
+        logger: records?.logger ?? false,
         onAuth(auth, _session, callback) {
           checkAuth(auth, callback);
         },
         onSecure(socket, session, callback) {
           const secured = socketTls(socket as TLSSocket, implicitTls ? "implicit" : "starttls");
           connectionEvents?.secured(session.remoteAddress, session.remotePort, secured);
+          records?.secured(session.id, secured);
           callback();
+        },
+        onClose(session) {
+          records?.closed(session);
         },
         onData(stream: SMTPServerDataStream, session, callback) {
           const fields = { port: session.localPort, remote: session.remoteAddress, remotePort: session.remotePort };
@@ -144,6 +156,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
               (message) => {
                 logger.info({ ...fields, id: message.id, bytes: message.size }, "message stored");
                 connectionEvents?.stored(session.remoteAddress, session.remotePort);
+                records?.stored(session.id, message.id);
                 callback(null, queuedAs(message.id));
               },
               (error: unknown) => {
@@ -164,6 +177,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
       tlsWatch,
     );
     connectionEvents?.watch(server.server);
+    if (records) server.sessionOpened = (id, client) => records.opened(id, client);
     // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
     server.on("error", (error) => {
       if (server.server.listening) logger.debug({ err: error.message }, `${service} connection error`);
@@ -215,6 +229,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
       await Promise.all(ports.map(({ server }) => (server.server.listening ? server.shutdown() : undefined)));
       // smtp-server runs onClose a turn after the last connection closed: its record is queued then.
       await new Promise((resolve) => setImmediate(resolve));
+      await options.sessions?.flush();
       await store?.close();
     },
   };

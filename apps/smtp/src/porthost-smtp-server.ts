@@ -16,7 +16,8 @@ export interface SessionTiming {
 export interface TlsWatch {
   /** A handshake begins: at once on an implicit TLS port, after STARTTLS's 220 on a plain one. */
   started(client: Endpoints): void;
-  failed(client: Endpoints, error: Error): void;
+  /** bytesIn: what the client had sent (0: it connected and left, a port check). */
+  failed(client: Endpoints, error: Error, bytesIn?: number): void;
 }
 
 /** While a message is being stored its session is not cut; the deadline looks again this often. */
@@ -109,6 +110,7 @@ export class PorthostSMTPServer extends SMTPServer {
   readonly storing = new Set<string>();
   /** Told of each session as its connection is made (before the greeting): its id and the client's ends. */
   sessionOpened?: (id: string, client: Endpoints) => void;
+
   constructor(
     options: SMTPServerOptions,
     readonly timing: SessionTiming,
@@ -136,7 +138,7 @@ export class PorthostSMTPServer extends SMTPServer {
     const client = socketEndpoints(socket);
     this.tlsWatch?.started(client);
     super._upgrade(socket, (error, tlsSocket) => {
-      if (error) this.tlsWatch?.failed(client, error);
+      if (error) this.tlsWatch?.failed(client, error, socket.bytesRead);
       callback(error, tlsSocket);
     });
   }
