@@ -1,3 +1,4 @@
+import { devCertFiles } from "@porthost/devcert";
 import { formatAddress, type PorthostConfig, type ResolvedService, type Transport } from "@porthost/ports";
 
 /** A URL or a command a newcomer can copy to try a service at its address, over one transport. */
@@ -8,6 +9,9 @@ export function tryIt(
 ): string {
   const { host, port } = service.addr;
   const nc = transport === "udp" ? `nc -u ${host} ${port}` : `nc ${host} ${port}`;
+  // openssl checks the chain against the dev CA (none when the user brings a certificate).
+  const caFile = config.tls.files ? "" : ` -CAfile ${devCertFiles(config.dataDir).caCert}`;
+  const tlsClient = `openssl s_client -connect ${formatAddress({ host, port })}${caFile}`;
   switch (service.name) {
     case "http":
       return `http://${formatAddress({ host, port })}/`;
@@ -15,6 +19,12 @@ export function tryIt(
       return `https://${formatAddress({ host, port })}/   (npx porthost cert: trust the dev CA once)`;
     case "smtp":
       return `npx porthost send --to you@example.test --text hello`;
+    case "submission":
+      return `${tlsClient} -starttls smtp   (then EHLO, AUTH before MAIL)`;
+    case "submissions":
+      return `${tlsClient}   (TLS from the first byte, then EHLO)`;
+    case "pop3s":
+      return `${tlsClient}   (TLS from the first byte, then USER and PASS)`;
     case "echo":
       return transport === "udp"
         ? `npx porthost echo --udp hello   (or: ${nc})`

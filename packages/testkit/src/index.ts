@@ -17,6 +17,8 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   "smtp-source": "postfix",
   nginx: "nginx-light",
   knock: "knockd",
+  openssl: "openssl",
+  certutil: "libnss3-tools",
 };
 
 /** The absolute path of an outside tool, or undefined when it is not installed. */

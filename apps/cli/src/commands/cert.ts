@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { devCertFiles, resolveTls } from "@porthost/devcert";
 import { clientHost, formatAddress, type PorthostConfig } from "@porthost/ports";
+import { findDataDir } from "../data-dir.js";
 
 /** One kind of client and the commands that make it trust porthost's CA. */
 export interface TrustStep {
@@ -108,9 +109,13 @@ export async function certReport(config: PorthostConfig): Promise<CertReport> {
   };
 }
 
-/** `porthost cert [--json]`. */
+/**
+ * `porthost cert [--json]`, on the data directory the services use (as `porthost mail` finds
+ * it), so that run from any folder of the checkout it shows the CA `npm start` made.
+ */
 export async function certCommand(config: PorthostConfig, json: boolean): Promise<string> {
-  const report = await certReport(config);
+  const found = await findDataDir(config);
+  const report = await certReport({ ...config, dataDir: found.dir });
   if (json) return JSON.stringify(report, null, 2);
   if (report.source === "user") {
     return [
