@@ -21,6 +21,8 @@ interface Sent {
   /** The client's ephemeral port. */
   readonly from: number;
   readonly to: string;
+  /** The datagram itself (SPA): safe to show, since it opens the door once and for 120 s at most. */
+  readonly packet?: string;
 }
 
 async function vaultAfterKnocking(host: string, port: number): Promise<VaultAnswer> {
@@ -60,7 +62,8 @@ export async function knockCommand(
       const packet = spaPacket(key, vaultPort);
       const from = await sendDatagram(host, target.port, packet);
       sent.push({
-        what: `SPA, ${packet.length} bytes (time, nonce, port ${vaultPort}, HMAC-SHA256)`,
+        what: `SPA, ${packet.length} bytes`,
+        packet: packet.toString(),
         from,
         to: `${target.port}/udp`,
       });
@@ -82,7 +85,12 @@ export async function knockCommand(
     throw connectionFailure(error, "vault", formatAddress({ host, port: vaultPort }));
   }
   if (json) return JSON.stringify({ host, sent, vault: { port: vaultPort, ...answer } }, null, 2);
-  const lines = sent.map((s) => `${s.what}: your port ${s.from} -> ${host} ${s.to}`);
+  const lines = sent.flatMap((s) => [
+    `${s.what}: your port ${s.from} -> ${host} ${s.to}`,
+    ...(s.packet
+      ? [`  ${s.packet}`, `  (magic, Unix time in ms, nonce, the vault's port, HMAC-SHA256 of the rest)`]
+      : []),
+  ]);
   const vault = `the vault, ${formatAddress({ host, port: vaultPort })}`;
   if (!answer.open) {
     process.stdout.write(`${lines.join("\n")}\n`);
