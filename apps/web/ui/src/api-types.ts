@@ -9,3 +9,4 @@ export type { PortEntry, PortsReply, RangeClass, Whoami, Whois } from "../../src
 export type { EchoRequest, EchoResult, SendRequest, SendResult } from "../../src/api/client-schemas.js";
 export type { WebError } from "../../src/web-errors.js";
 export type { AttachmentInfo, Envelope, MessagePage, MessageSummary, ParsedMessage } from "@porthost/mailstore/schema";
+export type { SessionList, SessionRecord, SessionSummary } from "@porthost/mailstore/session-schema";

@@ -3,6 +3,7 @@ import { el } from "./dom.js";
 import type { EventStream, StreamStatus } from "./event-stream.js";
 import { outcomeWord } from "@porthost/events/outcome";
 import { bytes, clock, endpoint, ms } from "./format.js";
+import { sessionLink } from "./session-view.js";
 
 /** Rows kept on screen; the full history stays on the server (/api/events). */
 const MAX_ROWS = 300;
@@ -246,6 +247,7 @@ function row(event: NumberedEvent): HTMLLIElement {
     el("span", { class: "flow-outcome" }, outcomeWord(event)),
     event.tls ? tlsBadge(event.tls) : null,
     event.detail ? el("span", { class: "flow-detail" }, event.detail) : null,
+    event.session ? sessionLink(event.session) : null,
   );
 }
 
