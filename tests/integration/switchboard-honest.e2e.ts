@@ -7,6 +7,8 @@ import { startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit"
 import { launchChromium } from "./chromium.js";
 import { startSwitchboardHost, type SwitchboardHost } from "./switchboard-host.js";
 
+/** Starting every app of porthost start on a 2-core machine busy with other suites. */
+const START_TIMEOUT_MS = 60_000; // 1 min
 /** The real command, as npm start runs it (after its build). */
 const BIN = fileURLToPath(new URL("../../apps/cli/bin/porthost.js", import.meta.url));
 
@@ -62,43 +64,51 @@ describe("the page's own port probes, through the real porthost start", () => {
     await data?.remove();
   });
 
-  it("make greyed port-check rows, no error rows, and no error lines in the terminal", async () => {
-    data = await tempDir("porthost-probes-");
-    porthost = await startPorthost(BIN, {
-      PORTHOST_PORT_OFFSET: String(30_000 + Math.floor(Math.random() * 200) * 20),
-      PORTHOST_DATA_DIR: data.dir,
-      PORTHOST_RESTART: "never",
-    });
-    let terminal = "";
-    porthost.process.stdout!.on("data", (chunk: Buffer) => (terminal += chunk.toString()));
-    porthost.process.stderr!.on("data", (chunk: Buffer) => (terminal += chunk.toString()));
+  it(
+    "make greyed port-check rows, no error rows, and no error lines in the terminal",
+    async () => {
+      data = await tempDir("porthost-probes-");
+      porthost = await startPorthost(
+        BIN,
+        {
+          PORTHOST_PORT_OFFSET: String(30_000 + Math.floor(Math.random() * 200) * 20),
+          PORTHOST_DATA_DIR: data.dir,
+          PORTHOST_RESTART: "never",
+        },
+        START_TIMEOUT_MS,
+      );
+      let terminal = "";
+      porthost.process.stdout!.on("data", (chunk: Buffer) => (terminal += chunk.toString()));
+      porthost.process.stderr!.on("data", (chunk: Buffer) => (terminal += chunk.toString()));
 
-    // Loading the page reads /api/ports, which probes every service: one probe cycle.
-    page = await openPage(`http://127.0.0.1:${porthost.port("http")}`);
-    for (const service of ["smtp", "pop3", "echo", "discard"]) {
-      const port = porthost.port(service);
-      const probe = page.locator(`#flows li.flow[data-probe]`, { hasText: `${port}/tcp` });
-      await probe.first().waitFor();
-      expect(await probe.first().locator(".flow-outcome").textContent()).toBe("port check");
-    }
-    // Another cycle, as the page's 30 s poll makes: new probes, still no error rows.
-    const probes = () => page!.locator("#flows li.flow[data-probe]").count();
-    const firstCycle = await probes();
-    await expect
-      .poll(async () => {
-        await page!.evaluate("fetch('/api/ports')");
-        return probes();
-      })
-      .toBeGreaterThan(firstCycle);
-    expect(await page.locator('#flows li.flow[data-outcome="error"]').count()).toBe(0);
-    // Port checks can be hidden.
-    await page.locator("#traffic-probes").uncheck();
-    await expect.poll(probes).toBe(0);
+      // Loading the page reads /api/ports, which probes every service: one probe cycle.
+      page = await openPage(`http://127.0.0.1:${porthost.port("http")}`);
+      for (const service of ["smtp", "pop3", "echo", "discard"]) {
+        const port = porthost.port(service);
+        const probe = page.locator(`#flows li.flow[data-probe]`, { hasText: `${port}/tcp` });
+        await probe.first().waitFor();
+        expect(await probe.first().locator(".flow-outcome").textContent()).toBe("port check");
+      }
+      // Another cycle, as the page's 30 s poll makes: new probes, still no error rows.
+      const probes = () => page!.locator("#flows li.flow[data-probe]").count();
+      const firstCycle = await probes();
+      await expect
+        .poll(async () => {
+          await page!.evaluate("fetch('/api/ports')");
+          return probes();
+        })
+        .toBeGreaterThan(firstCycle);
+      expect(await page.locator('#flows li.flow[data-outcome="error"]').count()).toBe(0);
+      // Port checks can be hidden.
+      await page.locator("#traffic-probes").uncheck();
+      await expect.poll(probes).toBe(0);
 
-    const lines = terminal.split("\n");
-    expect(lines.filter((line) => /\b(ERROR|WARN|FATAL)\b|outcome=error/.test(line))).toEqual([]);
-    expect(lines.filter((line) => / connection closed .*bytesIn=0\b/.test(line))).toEqual([]);
-  });
+      const lines = terminal.split("\n");
+      expect(lines.filter((line) => /\b(ERROR|WARN|FATAL)\b|outcome=error/.test(line))).toEqual([]);
+      expect(lines.filter((line) => / connection closed .*bytesIn=0\b/.test(line))).toEqual([]);
+    },
+    3 * START_TIMEOUT_MS,
+  );
 });
 
 describe("the switchboard page in Chromium, honestly", () => {

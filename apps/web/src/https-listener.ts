@@ -34,20 +34,28 @@ export function httpsListener(http: HttpServer, options: HttpsListenerOptions): 
   server.on("secureConnection", (socket) => http.emit("connection", socket));
   // A client that does not trust the certificate, speaks plain HTTP to this port, or goes quiet.
   server.on("tlsClientError", (error, socket) => {
+    // A client that hung up is gone from the socket; the port it reached is still this server's.
     const endpoints = socketEndpoints(socket);
+    const bound = server.address();
+    const localPort = endpoints.localPort ?? (typeof bound === "object" && bound !== null ? bound.port : undefined);
     const detail = tlsFailureDetail(error);
     // A client that sent nothing checked the port (the switchboard's probe, a scan): a port check, logged at debug.
     const portCheck = socket.bytesRead === 0;
     logger[portCheck ? "debug" : "info"]({ ...connectionFields(socket), detail }, "TLS handshake failed");
     hub.publish(
-      connectionEvent("https", "tcp", endpoints, {
-        startedAt: Date.now(),
-        durationMs: 0,
-        bytesIn: socket.bytesRead,
-        bytesOut: socket.bytesWritten,
-        outcome: portCheck ? "ok" : "refused",
-        detail,
-      }),
+      connectionEvent(
+        "https",
+        "tcp",
+        { ...endpoints, localPort },
+        {
+          startedAt: Date.now(),
+          durationMs: 0,
+          bytesIn: socket.bytesRead,
+          bytesOut: socket.bytesWritten,
+          outcome: portCheck ? "ok" : "refused",
+          detail,
+        },
+      ),
     );
     socket.destroy();
   });

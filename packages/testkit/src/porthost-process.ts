@@ -48,8 +48,12 @@ export interface RunningPorthost {
   stop(): Promise<number | null>;
 }
 
-/** Runs `porthost start` (the CLI at binPath) and waits for its table. */
-export async function startPorthost(binPath: string, env: Record<string, string>): Promise<RunningPorthost> {
+/** Runs `porthost start` (the CLI at binPath) and waits for its table (at most startTimeoutMs). */
+export async function startPorthost(
+  binPath: string,
+  env: Record<string, string>,
+  startTimeoutMs = START_TIMEOUT_MS,
+): Promise<RunningPorthost> {
   const child = spawn(process.execPath, [binPath, "start"], {
     env: cleanEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -58,7 +62,7 @@ export async function startPorthost(binPath: string, env: Record<string, string>
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   let output: string;
   try {
-    output = await waitForOutput(child.stdout!, /Press Ctrl-C to stop/, START_TIMEOUT_MS);
+    output = await waitForOutput(child.stdout!, /Press Ctrl-C to stop/, startTimeoutMs);
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`porthost start did not come up: ${(error as Error).message}\nstderr:\n${stderr}`, {
