@@ -192,6 +192,10 @@ describe("the live picture of dispatch, in Chromium", () => {
     await page.mouse.move(0, 0);
     await detail.waitFor();
     expect(await detail.locator("h3").textContent()).toBe(`127.0.0.1:${clientPort} → ${host.ports.echo}/tcp → echo`);
+    // Selecting its door makes the door's connections stand out.
+    await door(page, host.ports.echo, "tcp").click();
+    await picture(page).locator(`.dispatch-detail[data-door="${host.ports.echo}/tcp"]`).waitFor();
+    expect(await shape.getAttribute("data-chosen")).toBe("true");
   });
 
   it("draws a port check (connected, sent nothing) in grey, not as a failure", async () => {

@@ -9,6 +9,8 @@ export type PictureEvent = NumberedEvent;
 
 /** How long a new shape moves from the client to its service. */
 const TRAVEL_MS = 700;
+/** Whoever asked their system for less motion sees each shape arrive at once, and fade. */
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 /** After this it rests, faint, until its client's place is needed again. */
 const FADE_MS = 2_400; // 2.4 s
 const REST_OPACITY = 0.45;
@@ -122,6 +124,7 @@ export class Flights {
   private readonly byNode = new WeakMap<Element, Flight>();
   private readonly byClient = new Map<string, Flight>();
   private next = 0;
+  private chosen: string | undefined;
 
   constructor(
     private readonly layer: SVGGElement,
@@ -150,6 +153,15 @@ export class Flights {
         continue;
       }
       this.place(flight, flight.event, door);
+    }
+  }
+
+  /** The selected door's connections stand out; undefined shows all alike. */
+  choose(doorKey: string | undefined): void {
+    this.chosen = doorKey;
+    for (const flight of this.pool) {
+      const key = flight.node.dataset.door;
+      setAttrs(flight.node, { "data-chosen": key !== undefined && key === doorKey ? "true" : undefined });
     }
   }
 
@@ -194,6 +206,7 @@ export class Flights {
       "data-outcome": event.outcome,
       "data-tls": event.tls ? event.tls.mode : undefined,
       "data-probe": event.probe === true ? "true" : undefined,
+      "data-chosen": door.door.key === this.chosen ? "true" : undefined,
     });
     flight.title.textContent = describeEvent(event);
     setAttrs(flight.path, {
@@ -235,7 +248,7 @@ export class Flights {
     if (!event) return false;
     const age = now - flight.started;
     if (age > FADE_MS && flight.node.dataset.rest === "true") return false;
-    const t = Math.min(1, Math.max(0, age / TRAVEL_MS));
+    const t = reducedMotion.matches ? 1 : Math.min(1, Math.max(0, age / TRAVEL_MS));
     const eased = 1 - (1 - t) ** 3;
     if (event.transport === "udp") {
       const g = this.geometry;

@@ -546,6 +546,8 @@ export class DispatchPicture {
     this.selected = toggle && this.selected === key && !this.pinned ? undefined : key;
     this.pinned = undefined;
     for (const [k, state] of this.doors) state.node?.setAttribute("aria-pressed", String(k === this.selected));
+    setAttrs(this.svgRoot, { "data-door-selected": this.selected });
+    this.flights.choose(this.selected);
     if (this.selected) this.focusDoor(this.selected);
     this.showSelection();
     const state = this.selected ? this.doors.get(this.selected) : undefined;
