@@ -11,6 +11,15 @@ interface WireMark {
   written: number;
 }
 
+/**
+ * The socket whose counters are the bytes on the wire: for HTTPS the TCP socket under the TLS one
+ * (node's TLSSocket keeps it as `_parent`; its own counters are the decrypted bytes), so a row
+ * counts the handshake and TLS records too.
+ */
+function wireSocket(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+}
+
 export interface RequestRecorder {
   /** Records one answered request: a connection event on the hub and one log line with its ports. */
   (served: ServedRequest): void;
@@ -31,14 +40,15 @@ export function requestRecorder(hub: EventHub, logger: Logger): RequestRecorder 
   const record = (served: ServedRequest): void => {
     const { socket } = served;
     const mark = marks.get(socket) ?? { read: 0, written: 0 };
+    const wire = wireSocket(socket);
     // app.inject's stand-in socket counts nothing: its requests count 0 bytes, not NaN.
-    const read = Number(socket.bytesRead) || 0;
-    const written = Number(socket.bytesWritten) || 0;
-    const wire = { bytesIn: read - mark.read, bytesOut: written - mark.written };
+    const read = Number(wire.bytesRead) || 0;
+    const written = Number(wire.bytesWritten) || 0;
+    const bytes = { bytesIn: read - mark.read, bytesOut: written - mark.written };
     mark.read = read;
     mark.written = written;
     marks.set(socket, mark);
-    const event = httpEvent(served, wire);
+    const event = httpEvent(served, bytes);
     if (event) hub.publish(event);
     // The services' own event reports (no event of their own) would double every log line: debug only.
     const level = event ? "info" : "debug";
@@ -62,13 +72,19 @@ export function requestRecorder(hub: EventHub, logger: Logger): RequestRecorder 
         const endpoints = socketEndpoints(socket);
         socket.once("close", () => {
           if (carried.has(socket)) return;
+          const wire = wireSocket(socket);
           // Nothing sent is a port check (the builder says so); a part of a request is a client's error.
-          const event = connectionEvent("http", "tcp", endpoints, {
+          const event = connectionEvent(wire === socket ? "http" : "https", "tcp", endpoints, {
             startedAt,
-            bytesIn: socket.bytesRead,
-            bytesOut: socket.bytesWritten,
+            bytesIn: wire.bytesRead,
+            bytesOut: wire.bytesWritten,
             outcome: socket.bytesRead > 0 ? "error" : "ok",
-            detail: socket.bytesRead > 0 ? "closed before a whole request" : undefined,
+            detail:
+              socket.bytesRead > 0
+                ? "closed before a whole request"
+                : wire !== socket
+                  ? "a TLS handshake, then no request"
+                  : undefined,
           });
           hub.publish(event);
           logger.debug({ ...connectionFields(socket), detail: event.detail }, "connection closed without a request");
