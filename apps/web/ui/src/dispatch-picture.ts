@@ -26,6 +26,8 @@ const RECENT_PER_DOOR = 5;
 const LIVE_WITHIN_MS = 10_000; // 10 s
 /** Doors made for ports the table does not list; more than this are counted under "other ports". */
 const MAX_STRAY_DOORS = 16;
+/** Knocking addresses remembered for the knock box's progress line. */
+const MAX_KNOCKERS = 64;
 const TICK_MS = 1_000; // 1 s: sparklines, rates and the sampling notice
 
 interface DoorState {
@@ -87,7 +89,8 @@ export class DispatchPicture {
   private pinned: PictureEvent | undefined;
   private frameRequested = false;
   private readonly sampler = new Sampler<PictureEvent>();
-  private readonly knocks = new Map<string, { step: string; at: number }>();
+  /** Each knocking address's progress, the latest last. */
+  private readonly knocks = new Map<string, string>();
 
   private readonly svgRoot = svg("svg", {
     class: "dispatch-svg",
@@ -370,7 +373,12 @@ export class DispatchPicture {
       state.recent.unshift(event);
       if (state.recent.length > RECENT_PER_DOOR) state.recent.length = RECENT_PER_DOOR;
     }
-    if (event.service === "knock") this.knocks.set(event.remoteAddress, { step: this.knockWords(event), at: now });
+    if (event.service === "knock") {
+      // Newest last: a knock from a new address past the limit forgets the address heard from longest ago.
+      this.knocks.delete(event.remoteAddress);
+      this.knocks.set(event.remoteAddress, this.knockWords(event));
+      if (this.knocks.size > MAX_KNOCKERS) this.knocks.delete(this.knocks.keys().next().value!);
+    }
     const age = now - Date.parse(event.time);
     if (state && !(age > LIVE_WITHIN_MS)) this.sampler.offer(event, performance.now());
     this.requestFrame();
@@ -389,8 +397,8 @@ export class DispatchPicture {
   private showKnocks(): void {
     const line = this.hostLayer.querySelector<SVGTextElement>("[data-knock]");
     if (!line) return;
-    const latest = [...this.knocks.entries()].sort((a, b) => b[1].at - a[1].at)[0];
-    const text = latest ? `${latest[0]}: ${latest[1].step}` : "";
+    const latest = [...this.knocks.entries()].at(-1);
+    const text = latest ? `${latest[0]}: ${latest[1]}` : "";
     if (line.textContent === text) return;
     line.textContent = text;
     line.removeAttribute("textLength");
