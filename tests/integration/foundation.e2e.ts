@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environmentWith } from "@porthost/ports";
-import { requireTool, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
+import { ephemeralPorts, requireTool, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(import.meta.resolve("@porthost/cli/bin"));
@@ -21,13 +21,7 @@ describe("npm start's services answer curl, swaks and nc", () => {
     ({ dir: dataDir, remove } = await tempDir());
     porthost = await startPorthost(BIN, {
       PORTHOST_DATA_DIR: dataDir,
-      PORTHOST_HTTP_PORT: "0",
-      PORTHOST_SMTP_PORT: "0",
-      PORTHOST_ECHO_PORT: "0",
-      PORTHOST_DISCARD_PORT: "0",
-      PORTHOST_POP3_PORT: "0",
-      PORTHOST_KNOCK_PORT: "0",
-      PORTHOST_VAULT_PORT: "0",
+      ...ephemeralPorts(),
     });
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnvironment } from "@porthost/ports";
-import { freePort, requireTool, type RunningPorthost, startPorthost, tempDir } from "@porthost/testkit";
+import { ephemeralPorts, freePort, requireTool, type RunningPorthost, startPorthost, tempDir } from "@porthost/testkit";
 
 const run = promisify(execFile);
 
@@ -47,14 +47,9 @@ describe("mail in on the SMTP port, out on the POP3 port, with outside clients",
     ({ dir: dataDir, remove } = await tempDir());
     porthost = await startPorthost(BIN, {
       PORTHOST_DATA_DIR: dataDir,
+      ...ephemeralPorts(),
       // A real number: the other services post their events to the web service at this port.
       PORTHOST_HTTP_PORT: String(await freePort()),
-      PORTHOST_SMTP_PORT: "0",
-      PORTHOST_ECHO_PORT: "0",
-      PORTHOST_DISCARD_PORT: "0",
-      PORTHOST_POP3_PORT: "0",
-      PORTHOST_KNOCK_PORT: "0",
-      PORTHOST_VAULT_PORT: "0",
     });
     const sent = await run(
       process.execPath,

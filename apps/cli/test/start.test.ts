@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connects, START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
+import { connects, ephemeralPorts, START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
 import { childrenOf, running } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
 
@@ -27,13 +27,7 @@ describe("porthost start", () => {
     ({ dir: dataDir, remove } = await tempDir());
     env = {
       PORTHOST_DATA_DIR: dataDir,
-      PORTHOST_HTTP_PORT: "0",
-      PORTHOST_SMTP_PORT: "0",
-      PORTHOST_ECHO_PORT: "0",
-      PORTHOST_DISCARD_PORT: "0",
-      PORTHOST_POP3_PORT: "0",
-      PORTHOST_KNOCK_PORT: "0",
-      PORTHOST_VAULT_PORT: "0",
+      ...ephemeralPorts(),
     };
   });
   afterAll(() => remove());

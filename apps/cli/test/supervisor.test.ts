@@ -10,6 +10,7 @@ import {
   startPorthost,
   tempDir,
   waitForOutput,
+  ephemeralPorts,
 } from "@porthost/testkit";
 import { appPids, awaitGone } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
@@ -19,9 +20,7 @@ const STOPPED_WITHIN_MS = 10_000; // 10 s
 /** The first restart waits 1 s; the app then starts on a busy machine. */
 const BACK_WITHIN_MS = 20_000; // 20 s
 
-const PORTS = Object.fromEntries(
-  ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]),
-);
+const PORTS = ephemeralPorts();
 
 describe("porthost start keeps the host up", () => {
   let env: Record<string, string>;

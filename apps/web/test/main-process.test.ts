@@ -25,7 +25,12 @@ async function startWeb(): Promise<{ port: number; lines: Line[]; exited: Promis
   const { dir, remove } = await tempDir("porthost-web-main-");
   cleanups.push(remove);
   const started = spawn(process.execPath, [MAIN], {
-    env: cleanEnvironment({ PORTHOST_HOST: "127.0.0.1", PORTHOST_HTTP_PORT: "0", PORTHOST_DATA_DIR: dir }),
+    env: cleanEnvironment({
+      PORTHOST_HOST: "127.0.0.1",
+      PORTHOST_HTTP_PORT: "0",
+      PORTHOST_HTTPS_PORT: "0",
+      PORTHOST_DATA_DIR: dir,
+    }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   child = started;

@@ -3,7 +3,7 @@ import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { startPorthost } from "@porthost/testkit";
+import { ephemeralPorts, startPorthost } from "@porthost/testkit";
 import type { CpuScope } from "./cpu.js";
 
 /** The porthost command, as `npm start` runs it (after its build). */
@@ -76,7 +76,7 @@ function stopped(child: ChildProcess, stop: () => void): Promise<void> {
  * UDP row would measure the limit and not the socket.
  */
 export async function startPorthostAsUsersDo(dataDir: string): Promise<EchoServer> {
-  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const ports = Object.entries(ephemeralPorts());
   const porthost = await startPorthost(BIN, {
     PORTHOST_DATA_DIR: dataDir,
     ...Object.fromEntries(ports),

@@ -6,7 +6,7 @@ import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startPorthost } from "@porthost/testkit";
+import { ephemeralPorts, startPorthost } from "@porthost/testkit";
 
 /** The porthost command, as `npm start` runs it (after its build). */
 const BIN = fileURLToPath(new URL("../../../apps/cli/bin/porthost.js", import.meta.url));
@@ -96,7 +96,7 @@ async function childRunning(parent: number, command: string): Promise<number> {
  * there must be a request line for every request to `page` wrk made, or this is not the default.
  */
 export async function startPorthostAsUsersDo(dataDir: string, page: string): Promise<RunningPorthost> {
-  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const ports = Object.entries(ephemeralPorts());
   const porthost = await startPorthost(BIN, { PORTHOST_DATA_DIR: dataDir, ...Object.fromEntries(ports) });
   const stdout = porthost.process.stdout!;
   const webPid = await childRunning(porthost.process.pid!, "apps/web/dist/main.js");

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { portVariable, SERVICE_NAMES } from "@porthost/ports";
 
 /** Debian packages that provide the outside tools test:e2e drives. */
 const PACKAGE_OF: Readonly<Record<string, string>> = {
@@ -47,6 +48,13 @@ export function requireTool(name: string): string {
 export async function tempDir(prefix = "porthost-test-"): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+/**
+ * Every service's port variable set to 0, so a porthost a test or benchmark starts binds only
+ * ports the kernel picks and never collides with another run (new rows of the table included).
+ */
+export function ephemeralPorts(): Record<string, string> {
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [portVariable(name), "0"]));
 }
 export * from "./net-probes.js";
 export * from "./porthost-process.js";

@@ -1,6 +1,6 @@
 import { readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
+import { ephemeralPorts, startPorthost, tempDir, type RunningPorthost } from "@porthost/testkit";
 
 /** The `porthost` command, as npm start runs it. */
 export const PORTHOST_BIN = createRequire(import.meta.url).resolve("@porthost/cli/bin");
@@ -18,7 +18,7 @@ export interface HostileHost extends RunningPorthost {
  */
 export async function startHostileHost(env: Record<string, string> = {}): Promise<HostileHost> {
   const { dir, remove } = await tempDir("porthost-hostile-");
-  const ports = ["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]);
+  const ports = Object.entries(ephemeralPorts());
   const host = await startPorthost(PORTHOST_BIN, { PORTHOST_DATA_DIR: dir, ...Object.fromEntries(ports), ...env });
   return {
     ...host,

@@ -4,12 +4,12 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanEnvironment, environmentWith } from "@porthost/ports";
-import { connects, freePort, readOnlyDir, tempDir, waitForOutput } from "@porthost/testkit";
+import { connects, ephemeralPorts, freePort, readOnlyDir, tempDir, waitForOutput } from "@porthost/testkit";
 import { recordProbe } from "./probe-table.js";
 import { appPid, PORTHOST_BIN, startHostileHost, type HostileHost } from "./hostile-host.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const PORTS = Object.fromEntries(["HTTP", "SMTP", "ECHO", "DISCARD", "POP3", "KNOCK", "VAULT"].map((s) => [`PORTHOST_${s}_PORT`, "0"]));
+const PORTS = ephemeralPorts();
 
 /** npm start builds first: a few seconds when nothing changed, minutes after a change. */
 const NPM_START_UP_MS = 300_000; // 5 min
