@@ -100,8 +100,7 @@ export async function startPorthost(settings: PorthostSettings): Promise<Running
       ? {}
       : { PORTHOST_SMTP_GREETING_DELAY_MS: String(settings.greetingDelayMs) }),
   };
-  // Five node processes starting on a machine this busy can miss the start-up limit once.
-  const porthost = await startPorthostCommand(BIN, env).catch(() => startPorthostCommand(BIN, env));
+  const porthost = await startPorthostCommand(BIN, env, START_TIMEOUT_MS);
   const smtpPid = execFileSync("pgrep", ["-P", String(porthost.process.pid), "-f", "apps/smtp/dist/main.js"], {
     encoding: "utf8",
   }).trim();
