@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { buildKnock } from "@porthost/knock";
-import type { KnockStep } from "@porthost/ports";
+import { readConfig, type KnockStep } from "@porthost/ports";
 import { runCli } from "./run-cli.js";
 
 const KEY = "a-key-for-the-knock-command-test";
@@ -13,11 +13,8 @@ afterEach(async () => {
 async function startKnock(spaKey?: string): Promise<{ env: Record<string, string>; sequence: readonly KnockStep[] }> {
   const app = buildKnock({
     host: "127.0.0.1",
-    sequence: [
-      { port: 0, transport: "udp" },
-      { port: 0, transport: "tcp" },
-      { port: 0, transport: "udp" },
-    ],
+    // The table's sequence (udp, tcp, udp), each on a port the system picks.
+    sequence: readConfig({ PORTHOST_KNOCK_PORT: "0" }, "/tmp").services.knock.sequence ?? [],
     vaultPort: 0,
     settings: { spaKey },
   });

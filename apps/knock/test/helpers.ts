@@ -1,6 +1,6 @@
 import { afterEach, expect } from "vitest";
 import type { ConnectionEvent, EventSink } from "@porthost/events";
-import type { KnockSettings, KnockStep } from "@porthost/ports";
+import { readConfig, type KnockSettings, type KnockStep } from "@porthost/ports";
 import { buildKnock, type KnockService } from "../src/index.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -33,11 +33,7 @@ export async function startKnock(settings: Partial<KnockSettings> = {}): Promise
   };
   const app = buildKnock({
     host: "127.0.0.1",
-    sequence: [
-      { port: 0, transport: "udp" },
-      { port: 0, transport: "tcp" },
-      { port: 0, transport: "udp" },
-    ],
+    sequence: readConfig({ PORTHOST_KNOCK_PORT: "0" }, "/tmp").services.knock.sequence ?? [],
     vaultPort: 0,
     settings,
     events: sink,
