@@ -84,13 +84,14 @@ const turbo = spawn(TURBO, ["run", "build", "--output-logs=new-only", ...args], 
   stdio: ["ignore", "pipe", "pipe"],
 });
 let begun = 0;
+let latest = "";
 let lastNews = Date.now();
 let pending = "";
 const seen = new Set();
 const still = setInterval(() => {
   if (Date.now() - lastNews < STILL_BUILDING_MS) return;
   lastNews = Date.now();
-  say(`still building (${duration((Date.now() - started) / 1000)} so far)...`);
+  say(`still building${latest ? ` ${latest}` : ""} (${duration((Date.now() - started) / 1000)} so far)...`);
 }, 1_000);
 
 function onLine(line) {
@@ -99,6 +100,7 @@ function onLine(line) {
   const match = /^(\S+):build: cache (miss|bypass)/.exec(line);
   if (!match || seen.has(match[1])) return;
   seen.add(match[1]);
+  latest = match[1];
   begun += 1;
   lastNews = Date.now();
   const of = stale > 0 ? ` of ${Math.max(stale, begun)}` : "";
