@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe("a session's transcript on the switchboard", () => {
-  it("an SMTP row links to its transcript, which opens in a dialog with every command and reply", async () => {
+  it("an SMTP row and the message it stored link to its transcript, which opens in a dialog with every command and reply", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(base);
     await page.locator(".stream-status[data-state='live']").waitFor();
@@ -71,5 +71,11 @@ describe("a session's transcript on the switchboard", () => {
     await expect(dialog.locator(".session-facts a").textContent()).resolves.toBe(messageId);
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator("dialog.session-dialog[open]").count()).toBe(0);
+
+    // The message knows its session too: its envelope links to the same transcript.
+    await page.locator("#message-list .message-item", { hasText: "a@example.test" }).first().click();
+    await page.locator(`.envelope a.flow-session[href='/api/sessions/${record.id}']`).click();
+    await expect.poll(() => dialog.getAttribute("data-outcome")).toBe("delivered");
+    await expect(dialog.locator("#session-title").textContent()).resolves.toBe(`smtp session ${record.id}`);
   });
 });

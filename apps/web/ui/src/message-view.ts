@@ -2,6 +2,7 @@ import type { ParsedMessage } from "./api-types.js";
 import { errorText, getText } from "./api.js";
 import { el } from "./dom.js";
 import { bytes, dateTime, endpoint } from "./format.js";
+import { sessionLink } from "./session-view.js";
 
 type Tab = "html" | "text" | "headers" | "raw";
 
@@ -85,6 +86,8 @@ export function messageView(message: ParsedMessage, onDelete: () => void): HTMLE
             " to ",
             el("strong", { class: "envelope-server" }, endpoint(envelope.server.address, envelope.server.port)),
             ` (smtp), ${envelope.tls ? "over TLS" : "in plain text"}${envelope.authUser ? `, AUTH as ${envelope.authUser}` : ""}`,
+            summary.sessionId ? " · the session's " : "",
+            summary.sessionId ? sessionLink(summary.sessionId) : null,
           ),
           el(
             "p",
