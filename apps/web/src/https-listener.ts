@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from "node:http";
+import type { Socket } from "node:net";
 import tls from "node:tls";
 import { connectionEvent, socketEndpoints, tlsFailureDetail } from "@porthost/events";
 import { connectionFields, type Logger } from "@porthost/log";
@@ -39,8 +40,11 @@ export function httpsListener(http: HttpServer, options: HttpsListenerOptions): 
     const bound = server.address();
     const localPort = endpoints.localPort ?? (typeof bound === "object" && bound !== null ? bound.port : undefined);
     const detail = tlsFailureDetail(error);
-    // A client that sent nothing checked the port (the switchboard's probe, a scan): a port check, logged at debug.
-    const portCheck = socket.bytesRead === 0;
+    // The TCP socket under the TLS one counts what the client sent (the TLS socket counts only
+    // decrypted bytes, none before a handshake). Nothing sent is a port check (the switchboard's
+    // probe, a scan), logged at debug; a plain-HTTP request or a refused certificate is not.
+    const wire = (socket as typeof socket & { _parent?: Socket | null })._parent ?? socket;
+    const portCheck = wire.bytesRead === 0;
     logger[portCheck ? "debug" : "info"]({ ...connectionFields(socket), detail }, "TLS handshake failed");
     hub.publish(
       connectionEvent(
@@ -50,8 +54,8 @@ export function httpsListener(http: HttpServer, options: HttpsListenerOptions): 
         {
           startedAt: Date.now(),
           durationMs: 0,
-          bytesIn: socket.bytesRead,
-          bytesOut: socket.bytesWritten,
+          bytesIn: wire.bytesRead,
+          bytesOut: wire.bytesWritten,
           outcome: portCheck ? "ok" : "refused",
           detail,
         },
