@@ -11,6 +11,7 @@ import {
   TLS_DIR_IN_CONTAINER,
   type PublishedPort,
 } from "@porthost/compose";
+import { knockOnce, tryVault } from "@porthost/knock";
 import { maildirRoot } from "@porthost/mailstore";
 import { EVENTS_TOKEN_VARIABLE, type Address } from "@porthost/ports";
 import { PROBES, probeService } from "@porthost/runner";
@@ -32,6 +33,10 @@ const POLL_MS = 1_000; // 1 s
 const PODMAN_HEALTH_TICK_MS = 2_000; // 2 s
 const MAIL_STORED_TIMEOUT_MS = 10_000; // 10 s
 const EVENTS_SEEN_TIMEOUT_MS = 10_000; // 10 s: senders batch for 100 ms and back off while web starts
+/** A datagram and a connection reach the knock service in no promised order: a pause after each UDP knock. */
+const UDP_KNOCK_GAP_MS = 100; // 0.1 s
+/** The last knock is a datagram with no answer: the vault is tried until it has been counted. */
+const KNOCK_OPEN_TIMEOUT_MS = 5_000; // 5 s
 
 const apps = [...composeApps().keys()];
 const endpoints = publishedPorts();
@@ -183,6 +188,22 @@ describe("docker compose up", () => {
   it("runs one healthy container per app the service table has", async () => {
     const containers = await projectContainers(engine, PROJECT);
     expect(containers.map((c) => `${c.service}:${c.health}`).sort()).toEqual(apps.map((a) => `${a}:healthy`).sort());
+  });
+
+  it("opens the vault to the host after the knock sequence on the published ports, and not before", async () => {
+    const vault = addressOf("vault");
+    expect(await tryVault(vault.host, vault.port)).toMatchObject({ open: false, code: "ECONNRESET" });
+    // The steps in the table's order (publishedPorts keeps it), each on the host port published for it.
+    for (const [endpoint, address] of [...published].filter(([p]) => p.service === "knock")) {
+      await knockOnce(address.host, { port: address.port, transport: endpoint.transport });
+      if (endpoint.transport === "udp") await new Promise((resolve) => setTimeout(resolve, UDP_KNOCK_GAP_MS));
+    }
+    const answer = await eventually("the vault to open", KNOCK_OPEN_TIMEOUT_MS, async () => {
+      const reply = await tryVault(vault.host, vault.port);
+      if (!reply.open) throw new Error(`still reset (${reply.code})`);
+      return reply;
+    });
+    expect(answer.greeting).toMatch(/^porthost vault: the door is open to \S+ for/);
   });
 
   it("has each container listening on its well-known port inside", async () => {
