@@ -157,6 +157,8 @@ describe("/api/docs", () => {
         "GET /api/messages/wait",
         "PATCH /api/messages/{id}",
         "GET /api/messages/{id}/cid/{cid}",
+        "GET /api/sessions",
+        "GET /api/sessions/{id}",
         ...MAILPIT_ROUTES,
       ].sort(),
     );
