@@ -16,6 +16,9 @@ import { Pop3SessionRecords, type Pop3Transcript } from "./pop3-transcript.js";
 /** The POP3 settings other than the TLS files, which are passed read (`tls`). */
 export type Pop3Limits = Omit<Pop3Settings, "tls">;
 
+/** A TLS handshake on 995 takes a few round trips; one not done by then (or the idle timeout, if shorter) is cut. */
+export const HANDSHAKE_TIMEOUT_MS = 60_000; // 1 min, as SMTP's idle timeout bounds one on 465
+
 /** On shutdown a session mid-command gets this long to finish before it is cut (inside runner's 5 s). */
 export const CLOSE_GRACE_MS = 2_000; // 2 s
 
@@ -129,7 +132,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     follow("pop3", socket, () => sessionEnded(session));
   });
 
-  /** 995: the TLS handshake first, bounded by the idle timeout, then the same session as on 110. */
+  /** 995: the TLS handshake first, bounded by HANDSHAKE_TIMEOUT_MS, then the same session as on 110. */
   function acceptImplicitTls(socket: net.Socket, secureContext: tls.SecureContext): void {
     socket.on("error", () => undefined);
     if (refuseOverLimit("pop3s", socket) || !services) return;
@@ -149,7 +152,7 @@ export function buildPop3(options: Pop3Options): Pop3Service {
     );
     const onHandshakeTimeout = () =>
       secure.destroy(Object.assign(new Error("TLS handshake timeout"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
-    secure.setTimeout(limits.idleTimeoutMs, onHandshakeTimeout);
+    secure.setTimeout(Math.min(limits.idleTimeoutMs, HANDSHAKE_TIMEOUT_MS), onHandshakeTimeout);
     secure.on("error", (error) => {
       if (!session) failure ??= tlsFailureDetail(error);
     });
