@@ -102,7 +102,7 @@ try {
 
   // A phone: the live traffic, then the opened message in view.
   const mobile = await openPage({ width: 360, height: 800 });
-  await mobile.locator("#traffic").evaluate((section) => section.scrollIntoView());
+  await mobile.locator("#traffic-live .stream-status").evaluate((banner) => banner.scrollIntoView());
   await mobile.screenshot({ path: `${DOCS}switchboard-mobile.png` });
   console.log("wrote docs/switchboard-mobile.png");
   await mobile.close();
