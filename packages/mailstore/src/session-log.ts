@@ -116,9 +116,14 @@ export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
     return new SessionLog(dir, options);
   }
 
-  /** Queues a finished session's record; it is written within a moment. */
+  /**
+   * Queues a finished session's record; it is written within a moment. While the disk is slower
+   * than the sessions end (a flood of connections), the queue keeps only the newest `max`: the
+   * older ones would be pruned as soon as they were written.
+   */
   add(record: SessionRecord): void {
     this.queue.push(record);
+    if (this.queue.length > this.options.max) this.queue.splice(0, this.queue.length - this.options.max);
     this.timer ??= setTimeout(() => void this.flush(), WRITE_DELAY_MS);
   }
 
@@ -126,10 +131,15 @@ export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    // The queue is taken when the write before has finished, so it is what stays bounded meanwhile.
+    this.writing = this.writing.then(() => this.writeQueued());
+    return this.writing;
+  }
+
+  private async writeQueued(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    if (batch.length > 0) this.writing = this.writing.then(() => this.write(batch));
-    return this.writing;
+    if (batch.length > 0) await this.write(batch);
   }
 
   async close(): Promise<void> {

@@ -130,6 +130,17 @@ describe("SessionLog", () => {
     );
   });
 
+  it("queues at most max records while the disk is busy: the older would be pruned at once", async () => {
+    const log = await openLog(3);
+    const records = Array.from({ length: 8 }, () => record("smtp", "ok"));
+    const written: string[] = [];
+    log.on("written", (r) => written.push(r.id));
+    for (const r of records) log.add(r);
+    await log.flush();
+    expect(written).toEqual(records.slice(5).map((r) => r.id));
+    expect((await listSessions(log.dir)).total).toBe(3);
+  });
+
   it("never shows a record a writer left half-written in tmp/, and a reader before the directory exists sees none", async () => {
     expect(await listSessions(path.join(dir, "nothing-yet"))).toEqual({ sessions: [], total: 0 });
     const log = await openLog();
