@@ -149,6 +149,17 @@ const discardUdpProbe: Probe = (address, timeoutMs) =>
     return () => socket.close();
   });
 
+/**
+ * The vault resets everyone who has not knocked, the healthcheck too: a completed handshake (the
+ * kernel's, before the reset) shows it listens, where a refused one would not.
+ */
+const vaultProbe: Probe = (address, timeoutMs) =>
+  withTimeout<void>("vault", timeoutMs, (done) => {
+    const socket = net.connect({ host: address.host, port: address.port }, () => done());
+    socket.on("error", (error) => done(error));
+    return () => socket.destroy();
+  });
+
 /** The probe that speaks each service's protocol, per transport. */
 export const PROBES: Readonly<Partial<Record<ServiceName, Partial<Record<Transport, Probe>>>>> = Object.freeze({
   http: { tcp: webProbe(false) },
@@ -160,6 +171,7 @@ export const PROBES: Readonly<Partial<Record<ServiceName, Partial<Record<Transpo
   pop3s: { tcp: pop3Probe(true) },
   echo: { tcp: echoProbe(tcpRoundTrip), udp: echoProbe(udpRoundTrip) },
   discard: { tcp: discardTcpProbe, udp: discardUdpProbe },
+  vault: { tcp: vaultProbe },
 });
 
 /** Resolves when the service answers in its own protocol; rejects with a HealthProbeError. */
