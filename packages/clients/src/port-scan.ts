@@ -34,7 +34,11 @@ export const SCAN_CONCURRENCY = 1_000;
 export const SCAN_THREADS_FROM_PORTS = 4_096;
 /** Self-connects tolerated on one port before it is called closed (nmap retries, too). */
 const SELF_CONNECT_RETRIES = 2;
-const CLOSED_CODES = new Set(["ECONNREFUSED", "ECONNRESET"]);
+/**
+ * A refused SYN is a closed port. A reset after the handshake (ECONNRESET: a server that accepts
+ * and drops at once, like the knock-guarded vault) means something listens: open, as nmap says.
+ */
+const STATE_BY_CODE: Readonly<Record<string, PortState>> = { ECONNREFUSED: "closed", ECONNRESET: "open" };
 const WORKER = new URL("./port-scan-worker.js", import.meta.url);
 
 /**
@@ -129,9 +133,7 @@ export function probePorts(
       const socket = new net.Socket();
       const slot: Slot = { socket, index: 0, started: 0, busy: false };
       socket.on("connect", () => settle(slot, isSelfConnect(socket) ? "self" : "open"));
-      socket.on("error", (error: NodeJS.ErrnoException) =>
-        settle(slot, CLOSED_CODES.has(error.code ?? "") ? "closed" : "filtered"),
-      );
+      socket.on("error", (error: NodeJS.ErrnoException) => settle(slot, STATE_BY_CODE[error.code ?? ""] ?? "filtered"));
       socket.on("close", () => {
         active--;
         launch(slot);

@@ -44,6 +44,19 @@ describe("TCP connect scan", () => {
     expect(state).toEqual({ [openPorts[0]!]: "open", [openPorts[1]!]: "open", [closedPort]: "closed" });
   });
 
+  it("open: a server that accepts and resets at once still listens (ECONNRESET is not a refusal)", async () => {
+    const resetting = net.createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+    const port = (resetting.address() as net.AddressInfo).port;
+    try {
+      // Many probes: the reset often wins the race with node's connect callback.
+      const probes = await Promise.all(Array.from({ length: 30 }, () => probeTcpPort("127.0.0.1", port)));
+      expect(new Set(probes.map((p) => p.state))).toEqual(new Set(["open"]));
+    } finally {
+      resetting.close();
+    }
+  });
+
   it("an empty list is an empty scan", async () => {
     expect(await scanTcp("127.0.0.1", [])).toEqual([]);
   });
