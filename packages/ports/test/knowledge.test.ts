@@ -77,7 +77,7 @@ describe("describePort", () => {
     expect(facts.rangeClass).toBe("system");
     expect(facts.wellKnown.map((a) => a.name)).toEqual(["https"]);
     expect(facts.servicesDatabase.map((e) => e.name)).toEqual(["https"]);
-    expect(facts.porthost).toEqual([{ service: "https", transports: ["tcp"], as: "well-known", implemented: false }]);
+    expect(facts.porthost).toEqual([{ service: "https", transports: ["tcp"], as: "well-known", implemented: true }]);
     expect(facts.ephemeral).toEqual({ range: { low: 32768, high: 60999 }, contains: false });
   });
 
