@@ -4,7 +4,10 @@ import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
 import { createLogger } from "@porthost/log";
-import { testConfig } from "./test-config.js";
+import { MailStore, maildirRoot } from "@porthost/mailstore";
+import { testEnvelope } from "@porthost/mailstore/testing";
+import { Readable } from "node:stream";
+import { testConfig, testDataDir } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
 
 const TOKEN = "test-token-0123456789abcdef";
@@ -217,5 +220,30 @@ describe("HTTP events count the wire", () => {
     await expect.poll(() => row(silentPort)).toMatchObject({ service: "http", probe: true, outcome: "ok" });
     await expect.poll(() => row(partialPort)).toMatchObject({ outcome: "error", bytesIn: 8 });
     expect((await row(partialPort))!.probe).toBeUndefined();
+  });
+});
+
+describe("mail changes on the event stream", () => {
+  it("sends event: mail for a message another process stores and one it deletes", async () => {
+    const frames: string[] = [];
+    const request = http.get(`${base}/api/events/stream`);
+    const response = await new Promise<http.IncomingMessage>((resolve) => request.on("response", resolve));
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => frames.push(chunk));
+    // Another process: its own store on the same Maildir, as SMTP, POP3 and porthost mail are.
+    const other = await MailStore.open(maildirRoot(testDataDir));
+    try {
+      const { id } = await other.deliver(
+        Readable.from(["From: a@example.test\r\nTo: b@example.test\r\nSubject: x\r\n\r\nhi\r\n"]),
+        { envelope: testEnvelope() },
+      );
+      const frame = (change: string) => `event: mail\ndata: ${JSON.stringify({ change, id })}\n\n`;
+      await expect.poll(() => frames.join("")).toContain(frame("arrived"));
+      await other.delete(id);
+      await expect.poll(() => frames.join("")).toContain(frame("deleted"));
+    } finally {
+      await other.close();
+      request.destroy();
+    }
   });
 });
