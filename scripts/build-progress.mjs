@@ -66,7 +66,10 @@ const stale = tasks.filter((t) => t.stale).length;
 const measured = readPace();
 const perPackage = measured ?? DEFAULT_SECONDS_PER_PACKAGE;
 if (tasks.length > 0 && stale === 0) {
-  say(`building: ${tasks.length === 1 ? "the package is" : `all ${tasks.length} packages are`} up to date`);
+  // turbo restores what is missing from its cache in a moment, without building.
+  say(
+    `building: ${tasks.length === 1 ? "the package is" : `all ${tasks.length} packages are`} built or in turbo's cache`,
+  );
 } else if (tasks.length > 0) {
   const basis = measured === undefined ? "a first build on a 2-core machine" : "the last build here";
   say(
