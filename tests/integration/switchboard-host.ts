@@ -1,4 +1,5 @@
 import { buildEcho, type EchoService } from "@porthost/echo";
+import { resolveTls } from "@porthost/devcert";
 import { createEventSender, type ConnectionEvent, type EventSender } from "@porthost/events";
 import { maildirRoot } from "@porthost/mailstore";
 import { readConfig, type PorthostConfig } from "@porthost/ports";
@@ -14,6 +15,7 @@ export interface SwitchboardHost {
   readonly url: string;
   readonly ports: {
     readonly http: number;
+    readonly https: number;
     readonly smtp: number;
     readonly pop3: number;
     readonly echo: number;
@@ -53,6 +55,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
   const portOf = (service: string) => echoEndpoints.find((e) => e.service === service)!.port;
   const ports = {
     http: offset === undefined ? await freePort() : at(80),
+    https: offset === undefined ? await freePort() : at(443),
     smtp: smtpEndpoint!.port,
     pop3: pop3Endpoint!.port,
     echo: portOf("echo"),
@@ -64,12 +67,15 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     PORTHOST_DATA_DIR: data.dir,
     PORTHOST_EVENTS_TOKEN: TOKEN,
     PORTHOST_HTTP_PORT: String(ports.http),
+    PORTHOST_HTTPS_PORT: String(ports.https),
     PORTHOST_SMTP_PORT: String(ports.smtp),
     PORTHOST_POP3_PORT: String(ports.pop3),
     PORTHOST_ECHO_PORT: String(ports.echo),
     PORTHOST_DISCARD_PORT: String(ports.discard),
   });
-  let web: WebService = await buildWeb({ config });
+  // The web serves https too, with the dev CA made in this data directory, as porthost start does.
+  const tls = await resolveTls(config);
+  let web: WebService = await buildWeb({ config, tls });
   await web.listen();
   const sender = createEventSender({ target: { host: "127.0.0.1", port: ports.http }, token: TOKEN, flushDelayMs: 10 });
   late.sender = sender;
@@ -80,7 +86,7 @@ export async function startSwitchboardHost(options: { portOffset?: number } = {}
     async restartWeb(pauseMs) {
       await web.close();
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
-      web = await buildWeb({ config });
+      web = await buildWeb({ config, tls });
       await web.listen();
     },
     async close() {
