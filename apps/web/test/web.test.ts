@@ -23,7 +23,19 @@ describe("web with its own public/ folder", () => {
     expect(body.portOffset).toBe(8000);
     const smtp = body.services.find((s) => s.name === "smtp");
     expect(smtp).toMatchObject({ port: 8025, addr: "127.0.0.1:8025", rangeClass: "user" });
-    expect(body.services.map((s) => s.name).sort()).toEqual(["discard", "echo", "http", "https", "pop3", "smtp"]);
+    expect(body.services.map((s) => s.name).sort()).toEqual([
+      "discard",
+      "echo",
+      "http",
+      "https",
+      "knock",
+      "pop3",
+      "pop3s",
+      "smtp",
+      "submission",
+      "submissions",
+      "vault",
+    ]);
   });
 
   it("serves / as text/html", async () => {
