@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVICES } from "@porthost/ports";
 import { connects, ephemeralPorts, START_TIMEOUT_MS, startPorthost, tempDir } from "@porthost/testkit";
 import { childrenOf, running } from "./processes.js";
 import { BIN, runCli } from "./run-cli.js";
@@ -84,7 +85,8 @@ describe("porthost start", () => {
     async () => {
       const porthost = await startPorthost(BIN, env);
       const apps = childrenOf(porthost.process.pid!);
-      expect(apps).toHaveLength(4);
+      // One process per app of the port table (web, smtp, echo, pop3, knock).
+      expect(apps).toHaveLength(new Set(SERVICES.map((s) => s.app)).size);
       porthost.process.kill("SIGKILL");
       const deadline = Date.now() + ORPHAN_EXIT_MS;
       while (apps.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,13 +1,7 @@
 import type { EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
-import {
-  combineListenErrors,
-  DISCARD_DEFAULTS,
-  ECHO_DEFAULTS,
-  type DiscardSettings,
-  type EchoSettings,
-} from "@porthost/ports";
-import type { ListeningEndpoint } from "@porthost/runner";
+import { DISCARD_DEFAULTS, ECHO_DEFAULTS, type DiscardSettings, type EchoSettings } from "@porthost/ports";
+import { listenAll, type ListeningEndpoint } from "@porthost/runner";
 import { DISCARD_HANDLER, ECHO_HANDLER } from "./tcp-handlers.js";
 import { buildTcpService, type TcpService } from "./tcp-service.js";
 import { createUdpDiscard, createUdpEcho, type UdpEchoStats } from "./udp-handlers.js";
@@ -51,10 +45,7 @@ export interface EchoService {
  */
 /** Every listen tried, so a failure names each port that could not be had, not only the first. */
 async function allListening(attempts: readonly Promise<ListeningEndpoint[]>[]): Promise<ListeningEndpoint[]> {
-  const settled = await Promise.allSettled(attempts);
-  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
-  if (failures.length > 0) throw combineListenErrors(failures);
-  return settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
+  return (await listenAll(attempts)).flat();
 }
 
 /** One number on two transports: fixed ports are tried independently; port 0 puts UDP on TCP's pick. */

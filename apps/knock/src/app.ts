@@ -2,8 +2,8 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { connectionEvent, normalizeAddress, type EventSink, type EventTally } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
-import { combineListenErrors, KNOCK_DEFAULTS, type KnockSettings, type KnockStep } from "@porthost/ports";
-import { bindUdp, listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { KNOCK_DEFAULTS, type KnockSettings, type KnockStep } from "@porthost/ports";
+import { bindUdp, listenAll, listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { createKnockTracker, knockDetail, seconds, type KnockTracker } from "./knock-tracker.js";
 import { createSpaVerifier, looksLikeSpa } from "./spa.js";
 
@@ -200,13 +200,10 @@ export function buildKnock(options: KnockOptions): KnockService {
         ),
         listenTcp(vault, { service: "vault", transport: "tcp", host, port: options.vaultPort }),
       ];
-      const settled = await Promise.allSettled(attempts);
-      const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
-      if (failures.length > 0) {
+      const endpoints = await listenAll(attempts).catch(async (error: unknown) => {
         await closeAll();
-        throw combineListenErrors(failures);
-      }
-      const endpoints = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+        throw error;
+      });
       bound = endpoints.slice(0, listeners.length).map((e) => ({ port: e.port, transport: e.transport }));
       const vaultPort = endpoints[listeners.length]!.port;
       for (const l of listeners)

@@ -5,7 +5,7 @@ import { isPortCheck, tlsFailureDetail, tlsFailureOutcome, TLS_FAILURE_PREFIX, t
 import { connectionFields, silentLogger, type Logger } from "@porthost/log";
 import { MailStore, prepareMaildropLocks, type SessionLog } from "@porthost/mailstore";
 import { POP3_DEFAULTS, type Pop3Settings, type TlsMaterial } from "@porthost/ports";
-import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { listenAll, listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { reportConnection, sessionDetail, sessionOutcome, type ClosedConnection } from "./connection-events.js";
 import { WireSizes } from "./maildrop.js";
 import { Pop3Logins } from "./pop3-auth.js";
@@ -206,27 +206,23 @@ export function buildPop3(options: Pop3Options): Pop3Service {
         serverName: hostname(),
         logger,
       };
-      const endpoints: ListeningEndpoint[] = [];
-      try {
-        endpoints.push(
-          await listenTcp(server, { service: "pop3", transport: "tcp", host: options.host, port: options.port }),
+      const attempts = [
+        listenTcp(server, { service: "pop3", transport: "tcp", host: options.host, port: options.port }),
+      ];
+      if (pop3sServer && options.pop3sPort !== undefined) {
+        attempts.push(
+          listenTcp(pop3sServer, { service: "pop3s", transport: "tcp", host: options.host, port: options.pop3sPort }),
         );
-        if (pop3sServer && options.pop3sPort !== undefined) {
-          endpoints.push(
-            await listenTcp(pop3sServer, {
-              service: "pop3s",
-              transport: "tcp",
-              host: options.host,
-              port: options.pop3sPort,
-            }),
-          );
-        }
+      }
+      try {
+        return await listenAll(attempts);
       } catch (error) {
-        if (server.listening) await new Promise((resolve) => server.close(resolve));
+        for (const s of [server, pop3sServer]) {
+          if (s?.listening) await new Promise((resolve) => s.close(resolve));
+        }
         await store.close();
         throw error;
       }
-      return endpoints;
     },
     async close() {
       stopping = true;

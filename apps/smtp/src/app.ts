@@ -5,7 +5,7 @@ import { socketTls, tlsFailureDetail, type EventSink } from "@porthost/events";
 import { silentLogger, type Logger } from "@porthost/log";
 import { MailStore, type SessionLog } from "@porthost/mailstore";
 import { SMTP_DEFAULTS, type SmtpSettings, type SmtpUser, type TlsMaterial } from "@porthost/ports";
-import { listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { listenAll, listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { PorthostSMTPServer, type TlsWatch } from "./porthost-smtp-server.js";
 import { SmtpConnectionEvents } from "./connection-events.js";
 import { SmtpSessionRecords } from "./session-records.js";
@@ -213,17 +213,13 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         maxMessages: options.maxMessages,
         onPruneError: (error) => logger.error({ err: error }, "pruning old messages failed"),
       });
-      const endpoints: ListeningEndpoint[] = [];
-      try {
-        for (const [index, [service, port]] of served.entries()) {
-          const { server } = ports[index] as SmtpPort;
-          endpoints.push(await listenTcp(server.server, { service, transport: "tcp", host: options.host, port }));
-        }
-      } catch (error) {
+      const attempts = served.map(([service, port], index) =>
+        listenTcp((ports[index] as SmtpPort).server.server, { service, transport: "tcp", host: options.host, port }),
+      );
+      return listenAll(attempts).catch(async (error: unknown) => {
         await this.close();
         throw error;
-      }
-      return endpoints;
+      });
     },
     async close() {
       await Promise.all(ports.map(({ server }) => (server.server.listening ? server.shutdown() : undefined)));

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { PorthostConfig } from "@porthost/ports";
 import { MailStore, maildirRoot, sessionsRoot } from "@porthost/mailstore";
 import { silentLogger, type Logger } from "@porthost/log";
-import { capConnectionsPerAddress, listenTcp, type ListeningEndpoint } from "@porthost/runner";
+import { capConnectionsPerAddress, listenAll, listenTcp, type ListeningEndpoint } from "@porthost/runner";
 import { registerClientRoutes } from "./api/client-routes.js";
 import { registerDocs } from "./api/docs.js";
 import { registerMailRoutes } from "./api/mail-routes.js";
@@ -183,9 +183,11 @@ export async function buildWeb(options: WebOptions): Promise<WebService> {
     hub,
     async listen() {
       await app.ready();
-      const endpoints = [await listenTcp(app.server, target)];
-      if (https) endpoints.push(await listenTcp(https, httpsTarget));
-      return endpoints;
+      const attempts = [listenTcp(app.server, target), ...(https ? [listenTcp(https, httpsTarget)] : [])];
+      return listenAll(attempts).catch(async (error: unknown) => {
+        await Promise.all([https && closeHttpsListener(https), app.close()]);
+        throw error;
+      });
     },
     async close() {
       await Promise.all([https && closeHttpsListener(https), app.close()]);

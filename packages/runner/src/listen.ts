@@ -1,6 +1,6 @@
 import type { AddressInfo, Server } from "node:net";
 import type { Socket as UdpSocket } from "node:dgram";
-import { explainListenError, type ListenTarget } from "@porthost/ports";
+import { combineListenErrors, explainListenError, type ListenTarget } from "@porthost/ports";
 
 /** A target after listening: `port` is the real one (0 resolved by the system). */
 export type ListeningEndpoint = ListenTarget;
@@ -38,4 +38,16 @@ export function bindUdp(socket: UdpSocket, target: ListenTarget): Promise<Listen
     socket.once("listening", onListening);
     socket.bind({ port: target.port, address: target.host });
   });
+}
+
+/**
+ * Waits for every listen an app tries, so that a failure names each port that could not be had
+ * (a second `porthost start` hears of every busy port, not only an app's first); the caller
+ * closes what did listen.
+ */
+export async function listenAll<T>(attempts: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(attempts);
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  if (failures.length > 0) throw combineListenErrors(failures);
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
