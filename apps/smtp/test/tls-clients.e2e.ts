@@ -22,18 +22,19 @@ afterAll(async () => {
 function sClient(args: string[], before?: RegExp): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(requireTool("openssl"), ["s_client", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let output = "";
+    // Kept apart: openssl's two streams interleave mid-line (the server's lines go to stdout).
+    const streams = { stdout: "", stderr: "" };
     const quit = () => {
       if (!child.stdin.writableEnded) child.stdin.end("QUIT\r\n");
     };
-    const heard = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (before?.test(output)) quit();
+    const heard = (stream: keyof typeof streams) => (chunk: Buffer) => {
+      streams[stream] += chunk.toString();
+      if (before?.test(streams[stream])) quit();
     };
-    child.stdout.on("data", heard);
-    child.stderr.on("data", heard);
+    child.stdout.on("data", heard("stdout"));
+    child.stderr.on("data", heard("stderr"));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
+    child.on("close", (code) => resolve({ code, output: `${streams.stdout}\n${streams.stderr}` }));
     if (!before) quit();
   });
 }
