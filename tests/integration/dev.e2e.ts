@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,7 +92,9 @@ describe("npm run dev", () => {
   });
 
   it("shares one Maildir and one events token between the apps: mail sent to smtp is read by web", async () => {
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: offset + 25, secure: false });
+    // Port 25 offers STARTTLS with the dev CA's leaf, which nodemailer takes up: it trusts that CA.
+    const ca = await readFile(path.join(dataDir, "tls", "rootCA.pem"));
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: offset + 25, secure: false, tls: { ca } });
     const sent = await transport.sendMail({
       from: "dev@example.test",
       to: "you@example.test",
