@@ -1,4 +1,5 @@
 import { chromium, type Browser } from "playwright-core";
+import { environmentWith } from "@porthost/ports";
 import { requireTool } from "@porthost/testkit";
 
 /**
@@ -8,7 +9,7 @@ import { requireTool } from "@porthost/testkit";
 export function launchChromium(options: { home?: string } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: requireTool("chromium"),
-    ...(options.home ? { env: { ...process.env, HOME: options.home } } : {}),
+    ...(options.home ? { env: environmentWith({ HOME: options.home }) } : {}),
     args: [
       "--headless",
       "--no-sandbox",

@@ -6,6 +6,7 @@ import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { cleanEnvironment } from "@porthost/ports";
 import { ephemeralPorts, startPorthost } from "@porthost/testkit";
 
 /** The porthost command, as `npm start` runs it (after its build). */
@@ -128,7 +129,7 @@ export async function startWebAlone(dir: string, page: string): Promise<RunningS
   const port = await freePort();
   const logFile = path.join(dir, `web-alone-${port}.log`);
   const log = await open(logFile, "w");
-  const env = { PATH: process.env.PATH ?? "", PORTHOST_HTTP_PORT: String(port), PORTHOST_DATA_DIR: dir };
+  const env = cleanEnvironment({ PORTHOST_HTTP_PORT: String(port), PORTHOST_DATA_DIR: dir });
   const child = spawn(process.execPath, [WEB_MAIN], { env, stdio: ["ignore", log.fd, "inherit"] });
   await log.close();
   await accepting(port);

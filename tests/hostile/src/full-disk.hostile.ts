@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountSmallDisk, type SmallDisk } from "@porthost/mailstore/testing";
+import { environmentWith } from "@porthost/ports";
 import { recordProbe } from "./probe-table.js";
 import { PORTHOST_BIN, startHostileHost, type HostileHost } from "./hostile-host.js";
 
@@ -179,7 +180,7 @@ describe("a full data dir (a real tmpfs, no free block, no free inode)", () => {
     const first = page.messages[0]?.id ?? "none";
     const deleted = await fetch(`${web}/api/messages/${first}`, { method: "DELETE" });
     expect(await fullAgain()).toBe(true);
-    const env = { ...process.env, PORTHOST_DATA_DIR: dataDir };
+    const env = environmentWith({ PORTHOST_DATA_DIR: dataDir });
     const cliList = await execFileAsync(process.execPath, [PORTHOST_BIN, "mail", "list", "--json"], { env });
     const cliPage = JSON.parse(cliList.stdout) as { messages: { id: string }[]; total: number };
     const second = cliPage.messages[0]?.id ?? "none";

@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PROBE_TABLE_VARIABLE, renderProbeTable, type ProbeRow } from "./probe-table.js";
+import type { TestProject } from "vitest/node";
+import { renderProbeTable, type ProbeRow } from "./probe-table.js";
 
 /** Vitest's global setup: a file for the probes' rows, printed as one table when every probe has run. */
-export default function setup(): () => void {
+export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(path.join(tmpdir(), "porthost-hostile-"));
   const file = path.join(dir, "rows.jsonl");
-  process.env[PROBE_TABLE_VARIABLE] = file;
+  project.provide("probeTable", file);
   return () => {
     let rows: ProbeRow[] = [];
     try {

@@ -1,4 +1,5 @@
 import { appendFileSync } from "node:fs";
+import { inject } from "vitest";
 
 /** One probe's line in the table test:hostile prints at the end. */
 export interface ProbeRow {
@@ -11,15 +12,19 @@ export interface ProbeRow {
   readonly held: boolean;
 }
 
-/** The file the rows gather in (test files run in workers of their own); set by probe-table-setup.ts. */
-export const PROBE_TABLE_VARIABLE = "PORTHOST_HOSTILE_TABLE";
+declare module "vitest" {
+  /** The file the rows gather in (test files run in workers of their own), from probe-table-setup.ts. */
+  export interface ProvidedContext {
+    probeTable: string;
+  }
+}
 
 /**
  * Records a probe's row for the table, then returns whether it held, for the test to assert:
  * `expect(recordProbe({...})).toBe(true)` prints the row whether or not the probe held.
  */
 export function recordProbe(row: ProbeRow): boolean {
-  const file = process.env[PROBE_TABLE_VARIABLE];
+  const file = inject("probeTable");
   if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
   return row.held;
 }
