@@ -1,3 +1,5 @@
+import type { FastifyReply } from "fastify";
+
 /** `cid:` in an attribute or a CSS url(): the part the message carries itself. */
 const CID_REFERENCE = /(["'(=]\s*)cid:([^"')\s>]+)/gi;
 
@@ -33,4 +35,19 @@ export function linkInlineParts(
   );
   if (linked === html || origin.host === "") return { html: linked, csp };
   return { html: linked, csp: csp.replace("img-src ", `img-src ${origin.protocol}://${origin.host}${parts} `) };
+}
+
+/** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
+export const MAIL_HTML_CSP =
+  "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
+
+/** Sends a message's HTML part for the sandboxed preview: its own inline parts linked, nothing else. */
+export function sendMailHtml(reply: FastifyReply, html: string, messageId: string, origin: Origin): FastifyReply {
+  const linked = linkInlineParts(html, messageId, origin, MAIL_HTML_CSP);
+  return reply
+    .type("text/html; charset=utf-8")
+    .header("content-security-policy", linked.csp)
+    .header("x-content-type-options", "nosniff")
+    .header("referrer-policy", "no-referrer")
+    .send(linked.html);
 }

@@ -8,7 +8,7 @@ import {
   type MailStore,
 } from "@porthost/mailstore";
 import { WebErrorSchema, webErrors } from "../web-errors.js";
-import { linkInlineParts } from "./cid-links.js";
+import { sendMailHtml } from "./cid-links.js";
 import type { WebApp } from "./web-app.js";
 
 export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._,=\\\\-]{0,254}$";
@@ -50,9 +50,7 @@ const bytes = (mediaType: string, description: string) => ({
 /** The replies of a route that names a message: a bad id (400) or none by that id (404). */
 const noSuchMessage = { 400: WebErrorSchema, 404: WebErrorSchema };
 
-/** An untrusted HTML part may only be looked at: no scripts, forms, plugins or remote loads. */
-export const MAIL_HTML_CSP =
-  "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'";
+export { MAIL_HTML_CSP } from "./cid-links.js";
 
 /**
  * The mail API over the shared Maildir (the SMTP service writes it; this service only reads
@@ -141,13 +139,7 @@ export function registerMailRoutes(app: WebApp, store: MailStore): void {
       const message = await store.get(request.params.id);
       if (!message) return reply.code(404).send(webErrors.noSuchMessage(request.params.id));
       if (message.html === null) return reply.code(404).send(webErrors.noHtmlPart(request.params.id));
-      const linked = linkInlineParts(message.html, request.params.id, request, MAIL_HTML_CSP);
-      return reply
-        .type("text/html; charset=utf-8")
-        .header("content-security-policy", linked.csp)
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "no-referrer")
-        .send(linked.html);
+      return sendMailHtml(reply, message.html, request.params.id, request);
     },
   );
 

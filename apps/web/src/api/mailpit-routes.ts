@@ -12,8 +12,7 @@ import {
 import { formatAddress, type PorthostConfig } from "@porthost/ports";
 import { Type } from "typebox";
 import type { FastifyReply } from "fastify";
-import { linkInlineParts } from "./cid-links.js";
-import { MAIL_HTML_CSP } from "./mail-routes.js";
+import { sendMailHtml } from "./cid-links.js";
 import {
   MailpitAppInformationSchema,
   MailpitDeleteSchema,
@@ -503,13 +502,7 @@ export function registerMailpitRoutes(app: WebApp, store: MailStore, config: Por
       if (!message) return notFound(reply, requested);
       if (request.params.file.endsWith(".txt")) return text(reply, 200, message.text ?? "");
       if (message.html === null) return text(reply, 404, `message ${requested} has no HTML part`);
-      const linked = linkInlineParts(message.html, message.summary.id, request, MAIL_HTML_CSP);
-      return reply
-        .type("text/html; charset=utf-8")
-        .header("content-security-policy", linked.csp)
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "no-referrer")
-        .send(linked.html);
+      return sendMailHtml(reply, message.html, message.summary.id, request);
     },
   );
 }
