@@ -18,7 +18,7 @@ import { BIN, runCli } from "./run-cli.js";
 /** Each app gives itself 5 s to stop, the supervisor 6 s before SIGKILL. */
 const STOPPED_WITHIN_MS = 10_000; // 10 s
 /** The first restart waits 1 s; the app then starts on a busy machine. */
-const BACK_WITHIN_MS = 20_000; // 20 s
+const BACK_WITHIN_MS = 60_000; // 60 s
 
 const PORTS = ephemeralPorts();
 

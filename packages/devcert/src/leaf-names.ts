@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { SERVICES, type PorthostConfig } from "@porthost/ports";
-import type { SubjectNames } from "./x509.js";
+import type { SubjectNames } from "./cert-names.js";
 
 const WILDCARD_BINDS = new Set(["0.0.0.0", "::"]);
 

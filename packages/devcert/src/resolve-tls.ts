@@ -5,16 +5,11 @@ import path from "node:path";
 import { PortConfigError, readTlsMaterial, type PorthostConfig, type TlsMaterial } from "@porthost/ports";
 import { leafNames } from "./leaf-names.js";
 import { CERT_FILE_MODE, createOnce, KEY_FILE_MODE, readIfPresent, replace } from "./pem-files.js";
-import {
-  caCertificatePem,
-  certificateNames,
-  expectedNames,
-  importKeyPem,
-  leafCertificatePem,
-  newKeyPem,
-  type KeyPair,
-  type SubjectNames,
-} from "./x509.js";
+import { certificateNames, expectedNames, type SubjectNames } from "./cert-names.js";
+import { importKeyPem, type KeyPair } from "./key-pair.js";
+
+/** The certificate library, loaded only when something must be made (about 0.3 s of CPU at start-up otherwise). */
+const maker = (): Promise<typeof import("./x509.js")> => import("./x509.js");
 
 export interface ResolvedTls extends TlsMaterial {
   /** PORTHOST_TLS_CERT/_KEY win over the dev CA. */
@@ -96,7 +91,7 @@ async function loadOrCreateCa(files: Files, now: Date): Promise<DevCa> {
   if (keyPem === undefined) {
     if (certPem !== undefined) throw tlsError(`the dev CA's key ${files.caKey} is missing; ${fix}`);
     // The key is the CA's identity: whoever links it first wins, the others read theirs.
-    keyPem = await createOnce(files.caKey, await newKeyPem(), KEY_FILE_MODE);
+    keyPem = await createOnce(files.caKey, await (await maker()).newKeyPem(), KEY_FILE_MODE);
     certPem = await readIfPresent(files.caCert);
   }
   let key: KeyPair;
@@ -107,7 +102,7 @@ async function loadOrCreateCa(files: Files, now: Date): Promise<DevCa> {
   }
   certPem ??= await createOnce(
     files.caCert,
-    await caCertificatePem(key, owner(), CA_VALIDITY_DAYS, now),
+    await (await maker()).caCertificatePem(key, owner(), CA_VALIDITY_DAYS, now),
     CERT_FILE_MODE,
   );
   let cert: X509Certificate;
@@ -138,7 +133,8 @@ async function loadOrCreateLeaf(
   names: SubjectNames,
   now: Date,
 ): Promise<{ certPem: string; keyPem: string }> {
-  const keyPem = (await readIfPresent(files.key)) ?? (await createOnce(files.key, await newKeyPem(), KEY_FILE_MODE));
+  const keyPem =
+    (await readIfPresent(files.key)) ?? (await createOnce(files.key, await (await maker()).newKeyPem(), KEY_FILE_MODE));
   let key: KeyPair;
   try {
     key = await importKeyPem(keyPem);
@@ -150,7 +146,7 @@ async function loadOrCreateLeaf(
   const certPem = await readIfPresent(files.cert);
   if (certPem !== undefined && leafStillGood(certPem, ca, key, names, now)) return { certPem, keyPem };
   const notAfter = Math.min(now.getTime() + LEAF_VALIDITY_DAYS * DAY_MS, Date.parse(ca.cert.validTo));
-  const fresh = await leafCertificatePem(key, ca, names, new Date(notAfter), now);
+  const fresh = await (await maker()).leafCertificatePem(key, ca, names, new Date(notAfter), now);
   await replace(files.cert, fresh, CERT_FILE_MODE);
   return { certPem: fresh, keyPem };
 }

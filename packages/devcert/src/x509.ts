@@ -1,50 +1,22 @@
+// Loaded only when a key or certificate must be made (resolve-tls imports it on demand): checking
+// existing ones needs only node:crypto.
 // tsyringe, which @peculiar/x509 uses inside, needs the Reflect metadata polyfill loaded first.
 import "reflect-metadata";
-import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import type { SubjectNames } from "./cert-names.js";
+import { EC_KEY, type KeyPair } from "./key-pair.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-type CryptoKey = webcrypto.CryptoKey;
-
-const EC_KEY = { name: "ECDSA", namedCurve: "P-256" } as const;
 const SIGNING = { name: "ECDSA", hash: "SHA-256" } as const;
 const DAY_MS = 86_400_000; // 1 day
-
-export interface KeyPair {
-  readonly privateKey: CryptoKey;
-  readonly publicKey: CryptoKey;
-  /** The private key as PKCS#8 PEM. */
-  readonly pem: string;
-  readonly keyObject: KeyObject;
-}
-
-export interface SubjectNames {
-  readonly dns: readonly string[];
-  readonly ip: readonly string[];
-}
 
 /** A new ECDSA P-256 key pair (as mkcert makes for its CA and leaves). */
 export async function newKeyPem(): Promise<string> {
   const pair = await webcrypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"]);
   const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", pair.privateKey);
   return x509.PemConverter.encode(pkcs8, "PRIVATE KEY");
-}
-
-/** Parses a PKCS#8 P-256 key; throws when the text is not one. */
-export async function importKeyPem(pem: string): Promise<KeyPair> {
-  const keyObject = createPrivateKey(pem);
-  if (keyObject.asymmetricKeyType !== "ec" || keyObject.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
-    throw new Error("not an ECDSA P-256 key");
-  }
-  const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
-  const spki = createPublicKey(keyObject).export({ type: "spki", format: "der" });
-  return {
-    privateKey: await webcrypto.subtle.importKey("pkcs8", pkcs8, EC_KEY, false, ["sign"]),
-    publicKey: await webcrypto.subtle.importKey("spki", spki, EC_KEY, true, ["verify"]),
-    pem,
-    keyObject,
-  };
 }
 
 /** `now` less an hour, so that a clock a little behind (another container, a VM) accepts a new certificate. */
@@ -104,22 +76,6 @@ export async function leafCertificatePem(
     ],
   });
   return cert.toString("pem") + "\n";
-}
-
-/** The names a certificate's subjectAltName holds, as `dns:name` and `ip:address` in a sorted list. */
-export function certificateNames(certPem: string): string[] {
-  const san = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
-  return (san?.names.items ?? []).map((item) => `${item.type}:${item.value}`).sort();
-}
-
-/** The same list for names a leaf should hold, formatted as the library formats them when it reads. */
-export function expectedNames(names: SubjectNames): string[] {
-  const general = new x509.GeneralNames([
-    ...names.dns.map((value) => ({ type: "dns" as const, value })),
-    ...names.ip.map((value) => ({ type: "ip" as const, value })),
-  ]);
-  const reparsed = new x509.GeneralNames(general.rawData);
-  return reparsed.items.map((item) => `${item.type}:${item.value}`).sort();
 }
 
 /** 16 random bytes with the top bit clear: a positive serial number, as RFC 5280 asks. */

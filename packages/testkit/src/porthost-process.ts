@@ -2,7 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { cleanEnvironment } from "@porthost/ports";
 
-export const START_TIMEOUT_MS = 20_000; // 20 s: several node processes on a busy 2-core machine
+/**
+ * A bound for failure, not a wait: five node processes start at once, and CI runs every
+ * package's tests beside them on 2 cores (smtp and pop3 took over 20 s there).
+ */
+export const START_TIMEOUT_MS = 90_000; // 90 s
 
 /** Resolves with everything a stream printed once it matches pattern; rejects with what it saw. */
 export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp, timeoutMs: number): Promise<string> {
