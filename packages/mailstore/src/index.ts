@@ -53,3 +53,4 @@ export {
   LOCK_STALE_MS,
   type MaildropLock,
 } from "./maildrop-lock.js";
+export { pruneMargin } from "./retention.js";

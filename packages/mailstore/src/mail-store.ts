@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, unlinkSync } from "node:fs";
 import { open, readFile, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -19,6 +19,7 @@ import { extractCodes, extractLinks } from "./message-extracts.js";
 import { arrivalMicros, messageFlags } from "./message-name.js";
 import { matchesSearch, parseSearch, type SearchQuery } from "./message-search.js";
 import { RecipientDeletions } from "./recipient-deletions.js";
+import { pruneMargin } from "./retention.js";
 import { SummaryFile } from "./summary-file.js";
 import { bareAddress, isAddressedTo, recipientsOf } from "./recipients.js";
 import { parseTraceHeaders, traceSessionId } from "./trace-headers.js";
@@ -30,17 +31,13 @@ export const MAX_PAGE_SIZE = 500;
 const SUMMARY_READ_CONCURRENCY = 64;
 /** Where earlier porthost versions kept envelopes as JSON files; they now live in the messages. */
 const LEGACY_ENVELOPE_DIR = "porthost-envelopes";
-/** Files one prune unlinks at once: few, so deliveries keep the threadpool and the disk. */
-const PRUNE_CONCURRENCY = 2;
-
 /**
- * How far past PORTHOST_MAIL_MAX the Maildir may grow before a prune: a tenth of the limit (at
- * least one message). A prune then deletes the oldest messages down to the limit in one batch,
- * so in a steady state there is one batch per `margin` deliveries, not one unlink per delivery.
+ * Files a prune unlinks in one turn of the event loop, by synchronous unlink: a turn then takes
+ * well under a millisecond on a local disk. Asynchronous unlinks would wait in libuv's four
+ * threads behind the deliveries' fdatasyncs, and under 100 concurrent sessions a prune fell
+ * behind the deliveries (thousands of messages past the limit in a test).
  */
-export function pruneMargin(maxMessages: number): number {
-  return Math.max(1, Math.ceil(maxMessages / 10));
-}
+const PRUNE_CHUNK = 16;
 
 export interface MailStoreOptions {
   /**
@@ -431,20 +428,28 @@ export class MailStore {
    * see any delete, so a reader never lists a message whose file is gone for longer than a refresh.
    */
   private async prune(max: number): Promise<void> {
-    // Others may have deleted messages already; count what is really there before pruning.
-    await this.index.refresh();
-    const oldest = this.index.entries().slice(0, Math.max(0, this.index.size - max));
-    if (oldest.length === 0) return;
-    const withRecords = await this.deletions.recorded();
-    for (let i = 0; i < oldest.length; i += PRUNE_CONCURRENCY) {
-      await Promise.all(
-        oldest.slice(i, i + PRUNE_CONCURRENCY).map(async ({ id }) => {
-          await this.withFile(id, (file) => unlink(file));
-          this.forget(id);
-          if (withRecords.has(id)) await this.deletions.forget(id);
-        }),
-      );
+    // The index is current (the watcher, or a refresh on each read); a message another process
+    // deleted meanwhile is found missing at its unlink, which refreshes the index, so the loop
+    // stops at the limit. Reading the directories first would wait in libuv's threads behind the
+    // deliveries' fsyncs while a hundred more messages arrive.
+    const withRecords = this.deletions.recorded();
+    while (this.index.size > max) {
+      const oldest = this.index.entries().slice(0, Math.min(PRUNE_CHUNK, this.index.size - max));
+      for (const entry of oldest) await this.pruneOne(entry, withRecords.has(entry.id));
+      await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Unlinks one message where the index last saw it; one that another process moved is found again. */
+  private async pruneOne(entry: IndexEntry, hasRecords: boolean): Promise<void> {
+    try {
+      unlinkSync(path.join(this.root, entry.dir, entry.name));
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      await this.withFile(entry.id, (file) => unlink(file));
+    }
+    this.forget(entry.id);
+    if (hasRecords) await this.deletions.forget(entry.id);
   }
 
   private forget(id: string): void {

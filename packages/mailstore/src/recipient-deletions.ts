@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isMissing } from "./fd-io.js";
@@ -59,9 +60,11 @@ export class RecipientDeletions {
   }
 
   /** The ids of every message some recipient deleted (one directory read). */
-  async recorded(): Promise<Set<string>> {
+  recorded(): Set<string> {
+    // Read at once (a prune asks, and the directory is small): an asynchronous read would wait
+    // in libuv's threads behind the deliveries' fsyncs while the Maildir grows.
     try {
-      return new Set(await readdir(this.dir));
+      return new Set(readdirSync(this.dir));
     } catch (error) {
       if (isMissing(error)) return new Set();
       throw error;

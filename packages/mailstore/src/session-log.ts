@@ -1,8 +1,10 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, readdir, stat, unlink } from "node:fs/promises";
+import { unlinkSync } from "node:fs";
 import path from "node:path";
 import { DirectorySync } from "./directory-sync.js";
 import { closeFd, fdatasyncFd, isMissing, openFd, renamePath, unlinkPath, writeFully } from "./fd-io.js";
+import { pruneMargin } from "./retention.js";
 import type { SessionList, SessionOutcome, SessionRecord, SessionSummary } from "./session-schemas.js";
 
 /**
@@ -21,6 +23,8 @@ const NAME = /^(\d{15})\.([a-z][a-z0-9-]*)\.([a-z-]+)\.([0-9a-v]{16})\.json$/;
 const WRITE_DELAY_MS = 50; // 0.05 s
 /** A tmp file this old was left by a writer that crashed mid-write. */
 const STALE_TMP_MS = 10 * 60_000; // 10 min
+/** Records unlinked in one turn of the event loop while pruning. */
+const PRUNE_CHUNK = 16;
 /** The most a list returns. */
 export const MAX_SESSION_PAGE = 1000;
 
@@ -85,7 +89,7 @@ export interface SessionLogOptions {
 /**
  * Writes session records, off the path of the protocol: `add` only queues, and the queue is
  * written a moment later in one batch (each record fdatasync'ed in tmp/, renamed in, then one
- * directory fsync), followed by one pruning pass down to `max`. Emits "written" with each record
+ * directory fsync); past `max` by a margin, a pruning pass takes the oldest down to `max`. Emits "written" with each record
  * once it is visible to readers.
  */
 export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
@@ -94,6 +98,8 @@ export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
   private writing: Promise<void> = Promise.resolve();
   private readonly sync: DirectorySync;
   private sequence = 0;
+  /** Records on disk: listed at the first write or prune, counted up by this writer since. */
+  private onDisk: number | undefined;
 
   private constructor(
     readonly dir: string,
@@ -169,21 +175,37 @@ export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
     }
     try {
       if (written.length > 0) await this.sync.sync();
-      await this.prune();
+      // Counted once, then kept: the directory is listed again only when a prune is due.
+      this.onDisk = this.onDisk === undefined ? (await recordNames(this.dir)).length : this.onDisk + written.length;
+      if (this.onDisk > this.options.max + pruneMargin(this.options.max)) await this.prune();
     } catch (error) {
       this.options.onError?.(error);
     }
     for (const record of written) this.emit("written", record);
   }
 
-  /** Down to `max`, oldest first; another process pruning at once only makes some unlinks miss. */
+  /**
+   * Down to `max`, oldest first, in one batch once the records pass it by pruneMargin(max), as
+   * the Maildir is pruned: one listing and a batch of unlinks per `margin` records, not per write.
+   * Each writer (smtp, pop3) counts its own records between listings, so with both writing the
+   * directory may pass `max` by up to a margin each. Another process pruning at once only makes
+   * some unlinks miss. The unlinks are synchronous, a few per turn of the event loop, so they do
+   * not wait in libuv's threads behind the deliveries' fsyncs.
+   */
   private async prune(): Promise<void> {
     const names = await recordNames(this.dir);
-    for (const name of names.slice(this.options.max)) {
-      await unlinkPath(path.join(this.dir, name.file)).catch((error: unknown) => {
-        if (!isMissing(error)) throw error;
-      });
+    const excess = names.slice(this.options.max);
+    for (let i = 0; i < excess.length; i += PRUNE_CHUNK) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const name of excess.slice(i, i + PRUNE_CHUNK)) {
+        try {
+          unlinkSync(path.join(this.dir, name.file));
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+        }
+      }
     }
+    this.onDisk = names.length - excess.length;
   }
 }
 

@@ -192,6 +192,27 @@ describe("MailStore", () => {
     expect(page.messages.at(-1)?.subject).toBe("m6"); // the newest 20 of 26
   });
 
+  it("keeps up with many deliveries at once: the Maildir never passes the limit by more than its margin and what is in flight", async () => {
+    const max = 300;
+    const concurrency = 100; // as smtp-source -s 100, each delivery fsyncs and holds the threadpool
+    const store = await openStore({ maxMessages: max });
+    const bound = max + pruneMargin(max) + concurrency;
+    let seen = 0;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < 8 * max) {
+          next += 1;
+          await store.deliver(message(`m${next}`), { envelope: envelope() });
+          seen = Math.max(seen, await store.count());
+        }
+      }),
+    );
+    await store.pruned();
+    expect(seen).toBeLessThanOrEqual(bound);
+    expect((await readdir(path.join(root, "new"))).length).toBeLessThanOrEqual(bound);
+  }, 120_000);
+
   it("a refused delivery leaves nothing behind", async () => {
     const store = await openStore();
     const refusal = new Error("too big");

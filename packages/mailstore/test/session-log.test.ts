@@ -9,6 +9,7 @@ import {
   listSessions,
   MailStore,
   newSessionId,
+  pruneMargin,
   readSession,
   SESSION_ID_PATTERN,
   SessionLog,
@@ -113,18 +114,23 @@ describe("SessionLog", () => {
     expect(await readSession(log.dir, newSessionId())).toBeUndefined();
   });
 
-  it("keeps at most max records, pruning the oldest in one pass per batch", async () => {
-    const log = await openLog(3);
-    const records = Array.from({ length: 7 }, () => record("smtp", "ok"));
-    for (const r of records.slice(0, 4)) log.add(r);
-    await log.flush();
-    for (const r of records.slice(4)) log.add(r);
-    await log.flush();
-    const { sessions, total } = await listSessions(log.dir);
-    expect(total).toBe(3);
+  it("lets the records pass max by its margin, then prunes the oldest down to max in one pass", async () => {
+    const max = 20;
+    expect(pruneMargin(max)).toBe(2);
+    const log = await openLog(max);
+    const records = Array.from({ length: max + 6 }, () => record("smtp", "ok"));
+    const totals: number[] = [];
+    for (const r of records) {
+      log.add(r);
+      await log.flush();
+      totals.push((await listSessions(log.dir)).total);
+    }
+    // Up to max + margin nothing goes; the next record starts a prune back to max, and so on.
+    expect(totals.slice(max - 1)).toEqual([20, 21, 22, 20, 21, 22, 20]);
+    const { sessions } = await listSessions(log.dir, { limit: 100 });
     expect(sessions.map((s) => s.id)).toEqual(
       records
-        .slice(4)
+        .slice(-max)
         .map((r) => r.id)
         .reverse(),
     );
