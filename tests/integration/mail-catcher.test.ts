@@ -3,11 +3,7 @@ import net from "node:net";
 import { MailpitClient } from "mailpit-api";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maildirRoot } from "@porthost/mailstore";
-import { readConfig } from "@porthost/ports";
-import { buildSmtp, type SmtpService } from "@porthost/smtp";
-import { tempDir } from "@porthost/testkit";
-import { buildWeb, type WebService } from "@porthost/web";
+import { startMailHost, type MailHost } from "./mail-host.js";
 
 /** The web service's cap on requests waiting for mail at once (MAX_WAITERS). */
 const WAITERS = 1_000;
@@ -17,36 +13,19 @@ const PNG = Buffer.from(
   "base64",
 );
 
-let web: WebService;
-let smtp: SmtpService;
-let removeData: () => Promise<void>;
+let host: MailHost;
 let base: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  const data = await tempDir();
-  removeData = data.remove;
-  smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir) });
-  const [smtpEndpoint] = await smtp.listen();
-  smtpPort = smtpEndpoint!.port;
-  const config = readConfig({
-    PORTHOST_HTTP_PORT: "0",
-    PORTHOST_DATA_DIR: data.dir,
-    PORTHOST_SMTP_ADDR: `127.0.0.1:${smtpPort}`,
+  host = await startMailHost({
     // Room for a thousand waiting requests from this one address.
-    PORTHOST_HTTP_MAX_CONNECTIONS: "2000",
-    PORTHOST_MAX_CONNECTIONS_PER_ADDRESS: "1500",
+    env: { PORTHOST_HTTP_MAX_CONNECTIONS: "2000", PORTHOST_MAX_CONNECTIONS_PER_ADDRESS: "1500" },
   });
-  web = await buildWeb({ config });
-  const [httpEndpoint] = await web.listen();
-  base = `http://127.0.0.1:${httpEndpoint!.port}`;
+  ({ base, smtpPort } = host);
 });
 
-afterAll(async () => {
-  await smtp?.close();
-  await web?.close();
-  await removeData?.();
-});
+afterAll(() => host?.close());
 
 const transport = () =>
   nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });

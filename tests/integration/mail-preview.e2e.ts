@@ -1,12 +1,8 @@
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { maildirRoot } from "@porthost/mailstore";
-import { readConfig } from "@porthost/ports";
-import { buildSmtp, type SmtpService } from "@porthost/smtp";
-import { tempDir } from "@porthost/testkit";
-import { buildWeb, type WebService } from "@porthost/web";
 import { launchChromium } from "./chromium.js";
+import { startMailHost, type MailHost } from "./mail-host.js";
 
 /** What the test reads of an <img> in the page (this package has no DOM types). */
 interface LoadedImage {
@@ -21,33 +17,19 @@ const PNG = Buffer.from(
 );
 
 let browser: Browser;
-let web: WebService;
-let smtp: SmtpService;
-let removeData: () => Promise<void>;
+let host: MailHost;
 let base: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  const data = await tempDir();
-  removeData = data.remove;
-  smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(data.dir) });
-  smtpPort = (await smtp.listen())[0]!.port;
-  web = await buildWeb({
-    config: readConfig({
-      PORTHOST_HTTP_PORT: "0",
-      PORTHOST_DATA_DIR: data.dir,
-      PORTHOST_SMTP_ADDR: `127.0.0.1:${smtpPort}`,
-    }),
-  });
-  base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
+  host = await startMailHost();
+  ({ base, smtpPort } = host);
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await smtp?.close();
-  await web?.close();
-  await removeData?.();
+  await host?.close();
 });
 
 describe("the message view in Chromium", () => {

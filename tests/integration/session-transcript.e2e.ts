@@ -1,45 +1,26 @@
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { maildirRoot, SessionLog, sessionsRoot, type SessionRecord } from "@porthost/mailstore";
-import { readConfig } from "@porthost/ports";
-import { buildSmtp, type SmtpService } from "@porthost/smtp";
-import { tempDir } from "@porthost/testkit";
-import { buildWeb, type WebService } from "@porthost/web";
+import { SessionLog, type SessionRecord } from "@porthost/mailstore";
 import { launchChromium } from "./chromium.js";
+import { startMailHost, type MailHost } from "./mail-host.js";
 
 let browser: Browser;
-let web: WebService;
-let smtp: SmtpService;
+let host: MailHost;
 let log: SessionLog;
-let removeData: () => Promise<void>;
 let base: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  const data = await tempDir();
-  removeData = data.remove;
-  web = await buildWeb({ config: readConfig({ PORTHOST_HTTP_PORT: "0", PORTHOST_DATA_DIR: data.dir }) });
-  base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
-  log = await SessionLog.open(sessionsRoot(data.dir), { max: 1000 });
-  // The SMTP service's connection events go straight to the web's hub, as they would over HTTP.
-  smtp = buildSmtp({
-    host: "127.0.0.1",
-    port: 0,
-    maildir: maildirRoot(data.dir),
-    sessions: log,
-    events: { send: (event) => void web.hub.publish(event) },
-  });
-  smtpPort = (await smtp.listen())[0]!.port;
+  host = await startMailHost({ sessions: true, events: true });
+  ({ base, smtpPort } = host);
+  log = host.sessions!;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await smtp?.close();
-  await log?.close();
-  await web?.close();
-  await removeData?.();
+  await host?.close();
 });
 
 describe("a session's transcript on the switchboard", () => {

@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, readdir, stat, unlink } from "node:fs/promises";
-import { unlinkSync } from "node:fs";
 import path from "node:path";
 import { DirectorySync } from "./directory-sync.js";
 import { closeFd, fdatasyncFd, isMissing, openFd, renamePath, unlinkPath, writeFully } from "./fd-io.js";
@@ -23,8 +22,8 @@ const NAME = /^(\d{15})\.([a-z][a-z0-9-]*)\.([a-z-]+)\.([0-9a-v]{16})\.json$/;
 const WRITE_DELAY_MS = 50; // 0.05 s
 /** A tmp file this old was left by a writer that crashed mid-write. */
 const STALE_TMP_MS = 10 * 60_000; // 10 min
-/** Records unlinked in one turn of the event loop while pruning. */
-const PRUNE_CHUNK = 16;
+/** Records a prune hands to libuv's threads at once (as the Maildir's prune does). */
+const PRUNE_CHUNK = 64;
 /** The most a list returns. */
 export const MAX_SESSION_PAGE = 1000;
 
@@ -89,8 +88,8 @@ export interface SessionLogOptions {
 /**
  * Writes session records, off the path of the protocol: `add` only queues, and the queue is
  * written a moment later in one batch (each record fdatasync'ed in tmp/, renamed in, then one
- * directory fsync); past `max` by a margin, a pruning pass takes the oldest down to `max`. Emits "written" with each record
- * once it is visible to readers.
+ * directory fsync); past `max` by a margin, a pruning pass takes the oldest down to `max`.
+ * Emits "written" with each record once it is visible to readers.
  */
 export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
   private queue: SessionRecord[] = [];
@@ -189,21 +188,19 @@ export class SessionLog extends EventEmitter<{ written: [SessionRecord] }> {
    * the Maildir is pruned: one listing and a batch of unlinks per `margin` records, not per write.
    * Each writer (smtp, pop3) counts its own records between listings, so with both writing the
    * directory may pass `max` by up to a margin each. Another process pruning at once only makes
-   * some unlinks miss. The unlinks are synchronous, a few per turn of the event loop, so they do
-   * not wait in libuv's threads behind the deliveries' fsyncs.
+   * some unlinks miss.
    */
   private async prune(): Promise<void> {
     const names = await recordNames(this.dir);
     const excess = names.slice(this.options.max);
     for (let i = 0; i < excess.length; i += PRUNE_CHUNK) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      for (const name of excess.slice(i, i + PRUNE_CHUNK)) {
-        try {
-          unlinkSync(path.join(this.dir, name.file));
-        } catch (error) {
-          if (!isMissing(error)) throw error;
-        }
-      }
+      await Promise.all(
+        excess.slice(i, i + PRUNE_CHUNK).map((name) =>
+          unlinkPath(path.join(this.dir, name.file)).catch((error: unknown) => {
+            if (!isMissing(error)) throw error;
+          }),
+        ),
+      );
     }
     this.onDisk = names.length - excess.length;
   }
