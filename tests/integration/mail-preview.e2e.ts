@@ -54,11 +54,15 @@ describe("the message view in Chromium", () => {
     await page.goto(base);
     await page.locator("#message-list .message-item", { hasText: "inline logo" }).click();
     const frame = page.frameLocator("iframe.mail-html");
-    await frame.locator("#logo").waitFor();
+    // Attached, not visible: an image has no size until it has loaded.
+    await frame.locator("#logo").waitFor({ state: "attached" });
     // The image has loaded (or failed) once complete is true; then its natural width says which.
     await expect
-      .poll(() => frame.locator("#logo").evaluate((img) => (img as unknown as LoadedImage).complete))
+      .poll(() => frame.locator("#logo").evaluate((img) => (img as unknown as LoadedImage).complete), {
+        timeout: 30_000,
+      })
       .toBe(true);
+    expect(blocked.filter((url) => !url.startsWith("http://127.0.0.2:9/"))).toEqual([]);
     expect(await frame.locator("#logo").evaluate((img) => (img as unknown as LoadedImage).naturalWidth)).toBe(2);
     await expect
       .poll(() => frame.locator("#remote").evaluate((img) => (img as unknown as LoadedImage).complete))

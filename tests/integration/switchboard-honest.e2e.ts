@@ -92,11 +92,15 @@ describe("the page's own port probes, through the real porthost start", () => {
       // Another cycle, as the page's 30 s poll makes: new probes, still no error rows.
       const probes = () => page!.locator("#flows li.flow[data-probe]").count();
       const firstCycle = await probes();
+      // A bound for failure, not a wait: each check's event crosses two processes and the stream.
       await expect
-        .poll(async () => {
-          await page!.evaluate("fetch('/api/ports')");
-          return probes();
-        })
+        .poll(
+          async () => {
+            await page!.evaluate("fetch('/api/ports')");
+            return probes();
+          },
+          { timeout: 60_000, interval: 500 },
+        )
         .toBeGreaterThan(firstCycle);
       expect(await page.locator('#flows li.flow[data-outcome="error"]').count()).toBe(0);
       // Port checks can be hidden.
@@ -147,10 +151,15 @@ describe("the switchboard page in Chromium, honestly", () => {
     await page.getByRole("button", { name: "Pause" }).click();
     await expect.poll(() => banner.textContent()).toMatch(/^Paused: new connections are held/);
     expect(await banner.getAttribute("data-state")).toBe("paused");
+    // The page's own first requests may still be arriving: count from here, whatever is held so far.
+    const held = async (): Promise<number> => Number(/\((\d+) so far\)/.exec((await banner.textContent()) ?? "")?.[1]);
+    const before = await held();
     await page.evaluate("fetch('/api/whoami')");
-    await expect.poll(() => banner.textContent()).toMatch(/\(1 so far\)/);
+    await expect.poll(held).toBeGreaterThan(before);
     await page.getByRole("button", { name: /^Resume/ }).click();
     await expect.poll(() => banner.textContent()).toMatch(/^Live/);
+    // Held, not lost: the request made while paused is in the list once resumed.
+    await page.locator("#flows li.flow", { hasText: "GET /api/whoami" }).first().waitFor();
   });
 
   it("shows a 404 as not found and counts the request's headers in its bytes", async () => {
