@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveTls } from "@porthost/devcert";
-import { readConfig } from "@porthost/ports";
+import { cleanEnvironment, readConfig } from "@porthost/ports";
 import { requireTool, tempDir } from "@porthost/testkit";
 import { buildWeb, type WebService } from "@porthost/web";
 import { launchChromium } from "./chromium.js";
@@ -45,7 +45,7 @@ beforeAll(async () => {
   data = await tempDir("porthost-https-e2e-");
   // The real command makes the CA, as a newcomer's `npx porthost cert` does before anything runs.
   const cert = await run(process.execPath, [CLI, "cert", "--json"], {
-    env: { PATH: process.env.PATH ?? "", PORTHOST_DATA_DIR: data.dir },
+    env: cleanEnvironment({ PORTHOST_DATA_DIR: data.dir }),
     encoding: "utf8",
   });
   report = JSON.parse(cert.stdout) as CertJson;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maildirRoot } from "@porthost/mailstore";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
+import { cleanEnvironment } from "@porthost/ports";
 
 const BIN = fileURLToPath(new URL("../bin/porthost.js", import.meta.url));
 const run = promisify(execFile);
@@ -39,7 +40,7 @@ beforeAll(async () => {
   smtp = buildSmtp({ host: "127.0.0.1", port: 0, maildir: maildirRoot(dataDir) });
   const [endpoint] = await smtp.listen();
   env = {
-    PATH: process.env.PATH ?? "",
+    ...cleanEnvironment(),
     PORTHOST_DATA_DIR: dataDir,
     PORTHOST_PORT_OFFSET: "28000",
     PORTHOST_SMTP_ADDR: `127.0.0.1:${endpoint?.port}`,

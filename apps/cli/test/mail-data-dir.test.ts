@@ -10,6 +10,7 @@ import { MailStore, maildirRoot } from "@porthost/mailstore";
 import { testEnvelope } from "@porthost/mailstore/testing";
 import { findTool, freePort, tempDir } from "@porthost/testkit";
 import { BIN } from "./run-cli.js";
+import { cleanEnvironment } from "@porthost/ports";
 
 const run = promisify(execFile);
 /** One CLI run that takes longer is hung (starting node on a busy 2-core machine takes seconds). */
@@ -60,7 +61,7 @@ beforeAll(async () => {
   messageId = (await store.deliver(withAttachment(), { envelope: testEnvelope() })).id;
   await store.close();
   // Nothing listens on the web port: the web service cannot be asked.
-  baseEnv = { PATH: process.env.PATH ?? "", PORTHOST_HTTP_PORT: String(await freePort()) };
+  baseEnv = { ...cleanEnvironment(), PORTHOST_HTTP_PORT: String(await freePort()) };
 });
 afterAll(() => removeCheckout());
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MailStore, maildirRoot } from "@porthost/mailstore";
 import { tempDir } from "@porthost/testkit";
+import { cleanEnvironment } from "@porthost/ports";
 
 const BIN = fileURLToPath(new URL("../bin/porthost.js", import.meta.url));
 
@@ -21,7 +22,7 @@ interface Run {
 function porthost(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", PORTHOST_DATA_DIR: dataDir },
+      env: { ...cleanEnvironment(), PORTHOST_DATA_DIR: dataDir },
     });
     let stdout = "";
     let stderr = "";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { cleanEnvironment } from "@porthost/ports";
 
 export const BIN = fileURLToPath(new URL("../bin/porthost.js", import.meta.url));
 
@@ -12,7 +13,7 @@ export interface CliResult {
 /** Runs the real porthost command with only the environment given (plus PATH). */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...cleanEnvironment(), ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

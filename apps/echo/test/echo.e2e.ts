@@ -5,6 +5,7 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTool } from "@porthost/testkit";
+import { environmentWith } from "@porthost/ports";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const NMAP_TIMEOUT_MS = 120_000; // nmap's service probes wait out each silent probe
@@ -51,13 +52,12 @@ beforeAll(async () => {
   echoPort = await freePort();
   discardPort = await freePort();
   app = fork(MAIN, [], {
-    env: {
-      ...process.env,
+    env: environmentWith({
       PORTHOST_HOST: "127.0.0.1",
       PORTHOST_ECHO_PORT: String(echoPort),
       PORTHOST_DISCARD_PORT: String(discardPort),
       PORTHOST_LOG_LEVEL: "warn",
-    },
+    }),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const message = await new Promise<unknown>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
+import { cleanEnvironment } from "@porthost/ports";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const CLIENTS = 6;
@@ -22,7 +23,7 @@ interface Child {
 function startChild(dataDir: string): Promise<Child> {
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      PATH: process.env.PATH,
+      ...cleanEnvironment(),
       PORTHOST_HOST: "127.0.0.1",
       PORTHOST_SMTP_PORT: "0",
       PORTHOST_PORT_OFFSET: "28000",
