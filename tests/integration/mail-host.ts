@@ -1,8 +1,10 @@
+import type { Browser } from "playwright-core";
 import { maildirRoot, SessionLog, sessionsRoot } from "@porthost/mailstore";
 import { readConfig } from "@porthost/ports";
 import { buildSmtp, type SmtpService } from "@porthost/smtp";
 import { tempDir } from "@porthost/testkit";
 import { buildWeb, type WebService } from "@porthost/web";
+import { launchChromium } from "./chromium.js";
 
 export interface MailHostOptions {
   /** More web settings, as environment variables (PORTHOST_HTTP_MAX_CONNECTIONS, say). */
@@ -11,6 +13,8 @@ export interface MailHostOptions {
   readonly sessions?: boolean;
   /** Send the SMTP service's connection events straight to the web's hub, as they would go over HTTP. */
   readonly events?: boolean;
+  /** Launch Chromium too (closed with the host). */
+  readonly chromium?: boolean;
 }
 
 export interface MailHost {
@@ -22,12 +26,15 @@ export interface MailHost {
   readonly dataDir: string;
   /** The SMTP service's session records, when asked for. */
   readonly sessions: SessionLog | undefined;
+  /** Chromium, when asked for. */
+  readonly browser: Browser | undefined;
   close(): Promise<void>;
 }
 
 /**
  * The mail side of porthost in this process: the SMTP service and the web service over one
- * fresh data directory, each on a free port, the web knowing where SMTP listens.
+ * fresh data directory, each on a free port, the web knowing where SMTP listens; and Chromium
+ * to look at it, when asked.
  */
 export async function startMailHost(options: MailHostOptions = {}): Promise<MailHost> {
   const data = await tempDir();
@@ -53,6 +60,7 @@ export async function startMailHost(options: MailHostOptions = {}): Promise<Mail
   });
   late.web = web;
   const base = `http://127.0.0.1:${(await web.listen())[0]!.port}`;
+  const browser = options.chromium ? await launchChromium() : undefined;
   return {
     smtp,
     web,
@@ -60,7 +68,9 @@ export async function startMailHost(options: MailHostOptions = {}): Promise<Mail
     base,
     dataDir: data.dir,
     sessions,
+    browser,
     async close() {
+      await browser?.close();
       await smtp.close();
       await sessions?.close();
       await web.close();

@@ -1,7 +1,5 @@
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium } from "./chromium.js";
 import { startMailHost, type MailHost } from "./mail-host.js";
 
 /** What the test reads of an <img> in the page (this package has no DOM types). */
@@ -16,25 +14,22 @@ const PNG = Buffer.from(
   "base64",
 );
 
-let browser: Browser;
 let host: MailHost;
-let base: string;
-let smtpPort: number;
 
 beforeAll(async () => {
-  host = await startMailHost();
-  ({ base, smtpPort } = host);
-  browser = await launchChromium();
+  host = await startMailHost({ chromium: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+afterAll(() => host?.close());
 
 describe("the message view in Chromium", () => {
   it("shows a cid: image from the message's own parts in the sandboxed preview, still no remote image, and the codes and links", async () => {
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: host.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
     await transport.sendMail({
       from: "shop@example.test",
       to: "you@example.test",
@@ -47,11 +42,11 @@ describe("the message view in Chromium", () => {
       ].join(""),
       attachments: [{ filename: "logo.png", content: PNG, cid: "logo1", contentType: "image/png" }],
     });
-    const context = await browser.newContext();
+    const context = await host.browser!.newContext();
     const page = await context.newPage();
     const blocked: string[] = [];
     page.on("requestfailed", (request) => blocked.push(request.url()));
-    await page.goto(base);
+    await page.goto(host.base);
     await page.locator("#message-list .message-item", { hasText: "inline logo" }).click();
     const frame = page.frameLocator("iframe.mail-html");
     // Attached, not visible: an image has no size until it has loaded.

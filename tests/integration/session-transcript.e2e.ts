@@ -1,35 +1,28 @@
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { SessionLog, type SessionRecord } from "@porthost/mailstore";
-import { launchChromium } from "./chromium.js";
+import type { SessionRecord } from "@porthost/mailstore";
 import { startMailHost, type MailHost } from "./mail-host.js";
 
-let browser: Browser;
 let host: MailHost;
-let log: SessionLog;
-let base: string;
-let smtpPort: number;
 
 beforeAll(async () => {
-  host = await startMailHost({ sessions: true, events: true });
-  ({ base, smtpPort } = host);
-  log = host.sessions!;
-  browser = await launchChromium();
+  host = await startMailHost({ sessions: true, events: true, chromium: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+afterAll(() => host?.close());
 
 describe("a session's transcript on the switchboard", () => {
   it("an SMTP row and the message it stored link to its transcript, which opens in a dialog with every command and reply", async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(base);
+    const page = await (await host.browser!.newContext()).newPage();
+    await page.goto(host.base);
     await page.locator(".stream-status[data-state='live']").waitFor();
-    const written = new Promise<SessionRecord>((resolve) => log.once("written", resolve));
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    const written = new Promise<SessionRecord>((resolve) => host.sessions!.once("written", resolve));
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: host.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
     const info = await transport.sendMail({ from: "a@example.test", to: "b@example.test", subject: "s", text: "hi" });
     transport.close();
     const record = await written;
