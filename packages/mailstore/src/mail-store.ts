@@ -150,13 +150,18 @@ export class MailStore {
   /**
    * Delivers one message durably (see `deliver`). When the Maildir has grown past
    * `maxMessages` by its margin, a prune starts on a later turn of the event loop, after this
-   * delivery is answered; one prune at a time, and none is waited for by a delivery.
+   * delivery is answered; one prune at a time. Only when deliveries outrun it, past twice the
+   * margin, does a delivery wait for the prune before it is answered: that is what holds the
+   * Maildir within the limit, its two margins and the deliveries already under way, however
+   * busy the machine (a sender is slowed, not a message lost).
    */
   async deliver(source: Readable, options: Omit<DeliverOptions, "syncs"> = {}): Promise<DeliveredMessage> {
     const delivered = await deliver(this.root, source, { ...options, syncs: this.syncs });
     this.index.upsert(delivered.id, "new", delivered.id);
     const max = this.options.maxMessages;
-    if (max !== undefined && !this.pruneRunning && this.index.size > max + pruneMargin(max)) {
+    if (max === undefined) return delivered;
+    const margin = pruneMargin(max);
+    if (!this.pruneRunning && this.index.size > max + margin) {
       this.pruneRunning = true;
       this.pruning = new Promise((resolve) => setImmediate(resolve))
         .then(() => this.prune(max))
@@ -165,6 +170,7 @@ export class MailStore {
           this.pruneRunning = false;
         });
     }
+    if (this.index.size > max + 2 * margin) await this.pruning;
     return delivered;
   }
 
