@@ -156,10 +156,16 @@ describe("the switchboard page in Chromium, honestly", () => {
     const before = await held();
     await page.evaluate("fetch('/api/whoami')");
     await expect.poll(held).toBeGreaterThan(before);
+    // Many more than a screenful while paused: all are counted, the newest screenful is held.
+    const many = 700;
+    for (let i = 0; i < many; i++) await (await fetch(`${host.url}/api/whoami?n=${i}`)).arrayBuffer();
+    await expect.poll(held, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 1 + many);
     await page.getByRole("button", { name: /^Resume/ }).click();
     await expect.poll(() => banner.textContent()).toMatch(/^Live/);
-    // Held, not lost: the request made while paused is in the list once resumed.
-    await page.locator("#flows li.flow", { hasText: "GET /api/whoami" }).first().waitFor();
+    // Held, not lost: the newest request made while paused is in the list once resumed, on a
+    // list of one screenful.
+    await page.locator("#flows li.flow", { hasText: `GET /api/whoami?n=${many - 1} ` }).waitFor();
+    expect(await page.locator("#flows li.flow").count()).toBe(300);
   });
 
   it("shows a 404 as not found and counts the request's headers in its bytes", async () => {

@@ -16,11 +16,14 @@ interface Counter {
 
 /**
  * Live traffic: one row per connection or datagram, counters per port, a service filter, and a
- * pause that queues arrivals instead of dropping them.
+ * pause that holds the newest screenful of arrivals and counts the rest.
  */
 export class TrafficPanel {
   private readonly shown: NumberedEvent[] = [];
+  /** Arrived while paused: the newest screenful only, as that is all Resume can show. */
   private readonly queued: NumberedEvent[] = [];
+  /** How many arrived while paused, counted whether or not they are still queued. */
+  private held = 0;
   /** Arrived since the last frame, not shown yet. */
   private readonly arriving: NumberedEvent[] = [];
   private frameRequested = false;
@@ -99,8 +102,11 @@ export class TrafficPanel {
     this.counters.set(key, counter);
     this.requestFrame();
     if (this.paused) {
+      this.held += 1;
       this.queued.push(event);
-      this.pauseButton.textContent = `Resume (${this.queued.length} new)`;
+      // A tab left paused for hours must not hold every event in memory.
+      if (this.queued.length > 2 * MAX_ROWS) this.queued.splice(0, this.queued.length - MAX_ROWS);
+      this.pauseButton.textContent = `Resume (${this.held} new)`;
       this.renderStatus();
       return;
     }
@@ -134,7 +140,10 @@ export class TrafficPanel {
     this.pauseButton.setAttribute("aria-pressed", String(this.paused));
     this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
     this.root.classList.toggle("paused", this.paused);
-    if (!this.paused) for (const event of this.queued.splice(0)) this.show(event);
+    if (!this.paused) {
+      for (const event of this.queued.splice(0)) this.show(event);
+      this.held = 0;
+    }
     this.renderStatus();
   }
 
@@ -145,6 +154,7 @@ export class TrafficPanel {
   private clear(): void {
     this.shown.length = 0;
     this.queued.length = 0;
+    this.held = 0;
     this.arriving.length = 0;
     this.counters.clear();
     if (this.paused) this.pauseButton.textContent = "Resume";
@@ -185,10 +195,10 @@ export class TrafficPanel {
     const status = this.streamStatus;
     if (status === undefined) return;
     if (this.paused) {
-      const held = this.queued.length;
+      const held = this.held;
       this.status.dataset.state = "paused";
       this.status.textContent =
-        `Paused: new connections are held, not shown (${held} so far), and none is lost; press Resume to see them.` +
+        `Paused: new connections are held, not shown (${held} so far); press Resume to see the newest ${Math.min(held, MAX_ROWS)} (the counters count them all).` +
         (status.state === "live" ? "" : " The event stream is reconnecting.");
       return;
     }
