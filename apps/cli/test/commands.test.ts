@@ -42,6 +42,13 @@ describe("porthost --help, ports, whois", () => {
     expect(result.stdout).toContain("https");
   });
 
+  it("whois 9021: the vault on tcp, the third knock on udp", async () => {
+    const result = await runCli(["whois", "9021"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("porthost: vault listens here (tcp)\n");
+    expect(result.stdout).toContain("porthost: knock listens here (udp): knock 3 of 3 in the sequence\n");
+  });
+
   it("whois 51000: dynamic range, and this machine's ephemeral range", async () => {
     const result = await runCli(["whois", "51000", "--json"]);
     expect(result.code).toBe(0);

@@ -246,6 +246,17 @@ describe("GET /api/whois/:query", () => {
     expect(body.wellKnown[0]?.name).toBe("https");
   });
 
+  it("names both doors of a number shared by the vault and a knock", async () => {
+    const response = await web.app.inject({ url: "/api/whois/9021" });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { porthost: { service: string; transports: string[]; knocks?: number[] }[] };
+    expect(body.porthost).toEqual([
+      expect.objectContaining({ service: "vault", transports: ["tcp"] }),
+      expect.objectContaining({ service: "knock", transports: ["udp"], knocks: [3], sequenceLength: 3 }),
+    ]);
+    expect(body.porthost[0]).not.toHaveProperty("knocks");
+  });
+
   it("describes a porthost service by name with its port here", async () => {
     const body = (await web.app.inject({ url: "/api/whois/smtp" })).json<{
       kind: string;

@@ -16,6 +16,13 @@ export interface PorthostUse {
   /** "listens" when porthost binds this number now, "well-known" when it is the service's assigned number. */
   readonly as: "listens" | "well-known";
   readonly implemented: boolean;
+  /**
+   * A knock sequence's steps at this number, 1 for the first knock (knock's 9021/udp is its
+   * third while 9021/tcp is the vault): `transports` are then those steps' transports.
+   */
+  readonly knocks?: readonly number[];
+  /** How many knocks the sequence has, with `knocks`. */
+  readonly sequenceLength?: number;
 }
 
 export interface PortFacts {
@@ -42,7 +49,22 @@ export function describePort(port: number, config: PorthostConfig, options: Whoi
   const cls = rangeClass(port);
   const porthost: PorthostUse[] = [];
   for (const service of Object.values(config.services)) {
-    if (service.port === port) {
+    const steps = service.sequence;
+    if (steps) {
+      const knocks = steps.flatMap((step, i) => (step.port === port ? [i + 1] : []));
+      if (knocks.length > 0) {
+        porthost.push({
+          service: service.name,
+          transports: [...new Set(knocks.map((k) => steps[k - 1]!.transport))],
+          as: "listens",
+          implemented: service.implemented,
+          knocks,
+          sequenceLength: steps.length,
+        });
+        continue;
+      }
+    }
+    if (service.port === port && !steps) {
       porthost.push({
         service: service.name,
         transports: service.transports,

@@ -95,6 +95,16 @@ describe("describePort", () => {
     expect(facts.porthost).toEqual([{ service: "smtp", transports: ["tcp"], as: "listens", implemented: true }]);
   });
 
+  it("names both doors of one number: 9021/tcp is the vault, 9021/udp the third knock", () => {
+    expect(describePort(9021, config, options).porthost).toEqual([
+      { service: "vault", transports: ["tcp"], as: "listens", implemented: true },
+      { service: "knock", transports: ["udp"], as: "listens", implemented: true, knocks: [3], sequenceLength: 3 },
+    ]);
+    expect(describePort(9022, config, options).porthost).toEqual([
+      { service: "knock", transports: ["udp", "tcp"], as: "listens", implemented: true, knocks: [1, 2], sequenceLength: 3 },
+    ]);
+  });
+
   it("knows the seeds' first assignments", () => {
     expect(describePort(7, config, options).wellKnown[0]?.name).toBe("echo");
     expect(describePort(1, config, options).wellKnown[0]?.description).toContain("RFC 349");

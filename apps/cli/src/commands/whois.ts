@@ -9,6 +9,12 @@ import {
 } from "@porthost/ports";
 import { usageError } from "../cli-error.js";
 
+/** "knock 3 of 3", "knocks 1 and 2 of 3": where this number comes in the knock sequence. */
+function knockWords(knocks: readonly number[], of: number): string {
+  const listed = knocks.length === 1 ? `knock ${knocks[0]}` : `knocks ${knocks.slice(0, -1).join(", ")} and ${knocks.at(-1)}`;
+  return `${listed} of ${of} in the sequence`;
+}
+
 function whoisPort(port: number, config: PorthostConfig, options: WhoisOptions, json: boolean): string {
   const facts = describePort(port, config, options);
   if (json) return JSON.stringify(facts, null, 2);
@@ -19,8 +25,9 @@ function whoisPort(port: number, config: PorthostConfig, options: WhoisOptions, 
   for (const use of facts.porthost) {
     const s = config.services[use.service as keyof PorthostConfig["services"]];
     if (use.as === "listens") {
+      const knocks = use.knocks ? `: ${knockWords(use.knocks, use.sequenceLength ?? use.knocks.length)}` : "";
       lines.push(
-        `  porthost: ${use.service} listens here (${use.transports.join("+")})${use.implemented ? "" : ", not served yet"}`,
+        `  porthost: ${use.service} listens here (${use.transports.join("+")})${knocks}${use.implemented ? "" : ", not served yet"}`,
       );
     } else {
       lines.push(

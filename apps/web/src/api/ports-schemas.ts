@@ -114,6 +114,10 @@ const PortWhoisSchema = Type.Object({
         description: "listens: porthost binds this number now; well-known: the service's assigned number",
       }),
       implemented: Type.Boolean(),
+      knocks: Type.Optional(
+        list(Type.Integer({ minimum: 1, description: "a knock sequence's steps at this number, 1 for the first" })),
+      ),
+      sequenceLength: Type.Optional(Type.Integer({ minimum: 1, description: "how many knocks the sequence has" })),
     }),
   ),
   ephemeral: Type.Optional(
