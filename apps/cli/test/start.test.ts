@@ -46,6 +46,21 @@ describe("porthost start", () => {
         expect(await connects(first.port("pop3"))).toBe(true);
         // Every port was 0, so the kernel chose the web's: the others must report to that one.
         expect(await heardOf(first.port("http"), "smtp")).toContain("smtp");
+        // The numbers picked for 0 are the ones everything names: the table's "try it" column,
+        // the settings line for another terminal, and the web service's /api/ports.
+        expect(first.output).not.toMatch(/127\.0\.0\.1[: ]0\b|_PORT=0\b/);
+        expect(first.output).toContain(`http://127.0.0.1:${first.port("http")}/`);
+        expect(first.output).toContain(`nc 127.0.0.1 ${first.port("echo")}`);
+        const listed = (await (await fetch(`http://127.0.0.1:${first.port("http")}/api/ports`)).json()) as {
+          services: { name: string; port: number; status: string; sequence?: { port: number; transport: string }[] }[];
+        };
+        for (const service of listed.services.filter((s) => s.status !== "not served")) {
+          expect(service.port, service.name).toBe(first.rows.find((r) => r.service === service.name)?.port);
+          expect(service.status, service.name).toBe("up");
+        }
+        expect(listed.services.find((s) => s.name === "knock")?.sequence).toEqual(
+          first.rows.filter((r) => r.service === "knock").map(({ port, transport }) => ({ port, transport })),
+        );
 
         const knocks = first.rows.filter((r) => r.service === "knock");
         const taken = Object.fromEntries([

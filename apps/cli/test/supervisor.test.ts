@@ -95,6 +95,12 @@ describe("porthost start keeps the host up", () => {
         const web = waitForOutput(porthost.process.stderr!, /web is back, listening on \d+\/tcp/, BACK_WITHIN_MS);
         process.kill(after.web!, "SIGKILL");
         expect(await web).toContain(`web is back, listening on ${porthost.port("http")}/tcp`);
+        // The knock app's ports are a sequence, set in one variable: it comes back on all of them.
+        const knock = waitForOutput(porthost.process.stderr!, /knock is back, listening on .*\n/, BACK_WITHIN_MS);
+        process.kill(appPids(porthost.process.pid!).knock!, "SIGKILL");
+        const knockBack = await knock;
+        for (const row of porthost.rows.filter((r) => r.service === "knock" || r.service === "vault"))
+          expect(knockBack).toContain(`${row.port}/${row.transport}`);
         // The switchboard lists both restarts, the web's own included, each with when it was back.
         const listed = async (): Promise<unknown[]> => {
           const reply = await fetch(`http://127.0.0.1:${porthost.port("http")}/api/events/restarts`);
@@ -104,6 +110,7 @@ describe("porthost start keeps the host up", () => {
         await expect.poll(listed).toEqual([
           ["smtp", "SIGKILL", "string"],
           ["web", "SIGKILL", "string"],
+          ["knock", "SIGKILL", "string"],
         ]);
         expect(await porthost.stop()).toBe(0);
       } finally {

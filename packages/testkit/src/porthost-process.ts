@@ -46,6 +46,8 @@ export function parseStartTable(output: string): TableRow[] {
 export interface RunningPorthost {
   readonly process: ChildProcess;
   readonly rows: readonly TableRow[];
+  /** What it printed up to its table's last line. */
+  readonly output: string;
   /** The port of a service on a transport (tcp by default). */
   port(service: string, transport?: "tcp" | "udp"): number;
   /** Ctrl-C, and the exit code. */
@@ -78,6 +80,7 @@ export async function startPorthost(
   return {
     process: child,
     rows,
+    output,
     port(service, transport = "tcp") {
       const row = rows.find((r) => r.service === service && r.transport === transport);
       if (!row) throw new Error(`porthost start printed no ${service}/${transport} row:\n${output}`);

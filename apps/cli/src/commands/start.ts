@@ -3,19 +3,19 @@ import { maildirDirs } from "@porthost/mailstore";
 import {
   checkDataDir,
   environmentWith,
-  addrVariable,
   EVENTS_TOKEN_VARIABLE,
-  formatAddress,
   newEventsToken,
   rangeClass,
+  readConfig,
   settleEventsToken,
   SERVICES,
   type AppName,
   type PorthostConfig,
 } from "@porthost/ports";
-import type { AppMessage, ListeningEndpoint } from "@porthost/runner";
+import type { ListeningEndpoint } from "@porthost/runner";
 import { clientSettings } from "../client-settings.js";
 import { settled, startApp, type AppProcess } from "../supervisor/app-process.js";
+import { pickPorts } from "../supervisor/pick-ports.js";
 import { onStopRequest } from "../supervisor/stop-triggers.js";
 import { stopAll, Supervisor } from "../supervisor/supervisor.js";
 import { renderTable } from "../table.js";
@@ -49,26 +49,18 @@ function banner(config: PorthostConfig, endpoints: readonly ListeningEndpoint[])
 }
 
 /**
- * With PORTHOST_HTTP_PORT=0 the kernel picks the web service's port, so the others are told
- * where it really is (`PORTHOST_HTTP_ADDR`) or their connection events would go to port 0.
- */
-function webAddressOnceBound(config: PorthostConfig, outcome: AppMessage | undefined): Record<string, string> {
-  const http = config.services.http;
-  const bound = outcome?.type === "ready" ? outcome.endpoints.find((e) => e.service === "http") : undefined;
-  if (http.addr.port !== 0 || !bound) return {};
-  return { [addrVariable("http")]: formatAddress({ host: http.addr.host, port: bound.port }) };
-}
-
-/**
  * `porthost start`: runs every app as its own process, prints the port table once all listen,
  * keeps them running (an app that stops on its own is restarted with backoff, unless
  * PORTHOST_RESTART=never), and stops them all on SIGINT, SIGTERM or SIGHUP, or when its parent
  * process dies. If any app cannot start, every reason is printed (each taken port by service
  * name) and the exit code is non-zero.
  */
-export async function startCommand(config: PorthostConfig, jsonLogs: boolean): Promise<number> {
+export async function startCommand(asSet: PorthostConfig, jsonLogs: boolean): Promise<number> {
   // Before anything listens: a data directory that cannot take mail stops start-up with one line.
-  checkDataDir(config.dataDir, maildirDirs(config.dataDir));
+  checkDataDir(asSet.dataDir, maildirDirs(asSet.dataDir));
+  // Ports set to 0 are picked once, here, and handed to every app as ordinary settings.
+  const picked = await pickPorts(asSet);
+  const config = Object.keys(picked).length > 0 ? readConfig(environmentWith(picked)) : asSet;
   // The dev CA and leaf made once here, so the apps that serve TLS do not race to make them.
   await resolveTls(config);
   let stopReason: string | undefined;
@@ -83,14 +75,13 @@ export async function startCommand(config: PorthostConfig, jsonLogs: boolean): P
   try {
     // The apps prove their events to the web service with a shared secret; one per run unless set.
     const token = settleEventsToken(config.events, { create: true }).token ?? newEventsToken();
-    let env = environmentWith({ [EVENTS_TOKEN_VARIABLE]: token });
+    const env = environmentWith({ ...picked, [EVENTS_TOKEN_VARIABLE]: token });
     // The web service first: the others report their connections to it from their first one.
     const [first, ...rest] = servedApps().sort((a, b) => Number(b === "web") - Number(a === "web"));
     const procs: AppProcess[] = [];
     if (first) {
       procs.push(startApp(first, jsonLogs, env));
       await Promise.race([settled(procs[0]!), stopRequested]);
-      env = { ...env, ...webAddressOnceBound(config, procs[0]!.outcome) };
     }
     if (stopReason === undefined) procs.push(...rest.map((app) => startApp(app, jsonLogs, env)));
     await Promise.race([Promise.all(procs.map(settled)), stopRequested]);

@@ -1,5 +1,5 @@
 import { MAX_KEPT_RESTARTS, type AppRestart } from "@porthost/events";
-import { portVariable, type AppName, type SupervisorSettings } from "@porthost/ports";
+import type { AppName, SupervisorSettings } from "@porthost/ports";
 import type { SupervisorMessage } from "@porthost/runner";
 import { describeExit, isRunning, settled, startApp, type AppExit, type AppProcess } from "./app-process.js";
 import { RestartBackoff } from "./restart-backoff.js";
@@ -19,8 +19,8 @@ export interface SupervisorOptions {
 interface SupervisedApp {
   readonly app: AppName;
   proc: AppProcess;
-  /** Its environment, with the ports it bound first pinned, so a restart comes back on the same ones. */
-  env: Record<string, string | undefined>;
+  /** Its environment: every port in it is a number (start picked those set to 0), so a restart comes back on the same ones. */
+  readonly env: Record<string, string | undefined>;
   readonly backoff: RestartBackoff;
   readyAt: number | undefined;
   timer?: NodeJS.Timeout;
@@ -53,14 +53,10 @@ export class Supervisor {
   adopt(procs: readonly AppProcess[], env: Record<string, string | undefined>): void {
     const now = Date.now();
     for (const proc of procs) {
-      const pinned: Record<string, string> = {};
-      if (proc.outcome?.type === "ready") {
-        for (const e of proc.outcome.endpoints) pinned[portVariable(e.service)] = String(e.port);
-      }
       const supervised: SupervisedApp = {
         app: proc.app,
         proc,
-        env: { ...env, ...pinned },
+        env,
         backoff: new RestartBackoff(this.options.settings),
         readyAt: now,
       };
