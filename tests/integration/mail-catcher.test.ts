@@ -301,6 +301,14 @@ describe("Mailpit's API v1, driven by the npm mailpit-api client", () => {
     expect((await mailpit.waitForMessages({ count: 2 }, { timeout: 10_000, interval: 100 })).messages_count).toBe(2);
     expect(await mailpit.deleteMessagesBySearch({ query: "subject:Second" })).toBe("ok");
     expect((await mailpit.listMessages()).total).toBe(1);
+
+    // A long message (a newsletter, a log): its last words are found as well as its first.
+    const long = `${"lorem ipsum dolor ".repeat(4_000)}your reset code is okapi-7731`;
+    await transport().sendMail({ from: "x@example.test", to: "long@example.test", subject: "Long", text: long });
+    const found = await mailpit.waitForMessage({ query: "okapi-7731" }, { timeout: 10_000, interval: 100 });
+    expect(found.Subject).toBe("Long");
+    expect(await mailpit.deleteMessagesBySearch({ query: "okapi-7731" })).toBe("ok");
+    expect((await mailpit.listMessages()).total).toBe(1);
     expect(await mailpit.deleteMessages({ IDs: [ID] })).toBe("ok");
     expect((await mailpit.listMessages()).total).toBe(0);
     await expect(mailpit.waitForMessage({ query: "subject:Never" }, { timeout: 300, interval: 100 })).rejects.toThrow(

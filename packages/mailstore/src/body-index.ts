@@ -10,23 +10,26 @@ import { SummaryFile } from "./summary-file.js";
  */
 export const BODY_INDEX_FILE = "porthost-bodies.jsonl";
 /**
- * Body text kept per message for search (characters): words past it are not found. Test mail
- * is short; 5,000 messages of this much are 80 MiB at worst, and a few MiB as mail usually is.
+ * Body text kept per message in the index (characters). Test mail is short; 5,000 messages of
+ * this much are 80 MiB at worst, and a few MiB as mail usually is. A search for words in a
+ * longer message reads the rest from the message itself (BodyIndex.searchable).
  */
 export const MAX_INDEXED_TEXT_CHARS = 16 * 1024;
+/** Whole texts of long messages kept between searches (characters): a search repeated as a test waits parses each once. */
+const MAX_WHOLE_TEXT_CHARS = 16 * 1024 * 1024;
 /** Mailpit's Snippet: "up to 250 characters". */
 export const SNIPPET_CHARS = 250;
 /** Messages parsed at once when a search needs bodies that are not indexed yet. */
 const PARSE_CONCURRENCY = 8;
 
-/** One message's entry from its parsed form. */
-export function bodyEntry(id: string, mail: ParsedMail): BodyEntry {
+/** One message's entry from its parsed form, its text cut at `maxChars`. */
+export function bodyEntry(id: string, mail: ParsedMail, maxChars = MAX_INDEXED_TEXT_CHARS): BodyEntry {
   const html = mail.html === false || mail.html === undefined ? "" : htmlToText(mail.html).replace(/\s+/g, " ").trim();
   const plain = (mail.text ?? "").replace(/\s+/g, " ").trim();
   const shown = plain === "" ? html : plain;
   // Most mail says the same in both parts: the words are kept once.
   const both = plain.includes(html) ? plain : html.includes(plain) ? html : `${plain} ${html}`;
-  const words = both.slice(0, MAX_INDEXED_TEXT_CHARS);
+  const words = both.slice(0, maxChars);
   return {
     id,
     text: words.toLowerCase(),
@@ -38,6 +41,9 @@ export function bodyEntry(id: string, mail: ParsedMail): BodyEntry {
 /** The body entries of the Maildir's messages, made once per message and kept in memory and in BODY_INDEX_FILE. */
 export class BodyIndex {
   private readonly entries = new Map<string, BodyEntry>();
+  /** Whole texts of messages the index cut short, oldest first (see searchable). */
+  private readonly whole = new Map<string, BodyEntry>();
+  private wholeChars = 0;
   private readonly file: SummaryFile<BodyEntry>;
   private fileRead: Promise<void> | undefined;
 
@@ -80,8 +86,55 @@ export class BodyIndex {
     }
   }
 
+  /**
+   * The entries a search for words reads: the index's, and for a message whose text the index
+   * cut short, one with its whole text, parsed from the message (kept for later searches up to
+   * MAX_WHOLE_TEXT_CHARS). So a word past the first MAX_INDEXED_TEXT_CHARS is found, and a
+   * `-word` excludes the message, as Mailpit's full-text search does.
+   */
+  async searchable(ids: readonly string[], holds: (id: string) => boolean): Promise<Map<string, BodyEntry>> {
+    await this.ensure(ids, holds);
+    const found = new Map<string, BodyEntry>();
+    const cut: string[] = [];
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      const whole = entry.text.length >= MAX_INDEXED_TEXT_CHARS ? this.whole.get(id) : entry;
+      if (whole) found.set(id, whole);
+      else cut.push(id);
+    }
+    for (let i = 0; i < cut.length; i += PARSE_CONCURRENCY) {
+      await Promise.all(
+        cut.slice(i, i + PARSE_CONCURRENCY).map(async (id) => {
+          const mail = await this.parse(id);
+          if (!mail || !holds(id)) return;
+          const entry = bodyEntry(id, mail, Infinity);
+          this.keepWhole(entry);
+          found.set(id, entry);
+        }),
+      );
+    }
+    return found;
+  }
+
+  private keepWhole(entry: BodyEntry): void {
+    this.whole.set(entry.id, entry);
+    this.wholeChars += entry.text.length;
+    // Oldest kept first out; a single text past the bound is used for this search only.
+    for (const [id, kept] of this.whole) {
+      if (this.wholeChars <= MAX_WHOLE_TEXT_CHARS) break;
+      this.whole.delete(id);
+      this.wholeChars -= kept.text.length;
+    }
+  }
+
   forget(id: string): void {
     this.entries.delete(id);
+    const whole = this.whole.get(id);
+    if (whole) {
+      this.whole.delete(id);
+      this.wholeChars -= whole.text.length;
+    }
   }
 
   flush(): Promise<void> {

@@ -17,7 +17,7 @@ import {
 import { MaildirIndex, type IndexEntry } from "./maildir-index.js";
 import { extractCodes, extractLinks } from "./message-extracts.js";
 import { arrivalMicros, messageFlags } from "./message-name.js";
-import { matchesSearch, parseSearch, type SearchQuery } from "./message-search.js";
+import { matchesSearch, parseSearch, searchesBodyText, type BodyEntry, type SearchQuery } from "./message-search.js";
 import { RecipientDeletions } from "./recipient-deletions.js";
 import { pruneMargin } from "./retention.js";
 import { SummaryFile } from "./summary-file.js";
@@ -195,7 +195,7 @@ export class MailStore {
     const query = typeof options.query === "string" ? parseSearch(options.query) : options.query;
     const filtered = query !== undefined && query.terms.length > 0;
     if (filtered) await this.loadAllSummaries();
-    if (query?.needsBody) await this.loadAllBodies();
+    const bodies = query?.needsBody ? await this.loadAllBodies(searchesBodyText(query)) : undefined;
     const picked: IndexEntry[] = [];
     let skip = Math.max(0, Math.trunc(options.start ?? 0));
     const cursor = options.cursor;
@@ -207,8 +207,7 @@ export class MailStore {
       const flags = messageFlags(entry.name);
       if (filtered) {
         const cached = this.summaries.get(entry.id);
-        if (!cached || !matchesSearch({ summary: cached.summary, flags, body: this.bodies.get(entry.id) }, query))
-          continue;
+        if (!cached || !matchesSearch({ summary: cached.summary, flags, body: bodies?.get(entry.id) }, query)) continue;
       }
       total++;
       if (!flags.includes("S")) unread++;
@@ -236,8 +235,8 @@ export class MailStore {
   async matches(id: string, query: SearchQuery): Promise<MessageSummary | undefined> {
     const summary = await this.summary(id);
     if (!summary) return undefined;
-    if (query.needsBody) await this.bodies.ensure([id], (known) => this.index.get(known) !== undefined);
-    return matchesSearch({ summary, flags: summary.flags, body: this.bodies.get(id) }, query) ? summary : undefined;
+    const body = query.needsBody ? (await this.bodiesOf([id], searchesBodyText(query))).get(id) : undefined;
+    return matchesSearch({ summary, flags: summary.flags, body }, query) ? summary : undefined;
   }
 
   /** The first words of a message's text (Mailpit's Snippet) and its count of attachments that are not inline. */
@@ -508,9 +507,24 @@ export class MailStore {
     );
   }
 
-  private async loadAllBodies(): Promise<void> {
-    const ids = this.index.entries().map((entry) => entry.id);
-    await this.bodies.ensure(ids, (id) => this.index.get(id) !== undefined);
+  private loadAllBodies(wholeText: boolean): Promise<Map<string, BodyEntry>> {
+    return this.bodiesOf(
+      this.index.entries().map((entry) => entry.id),
+      wholeText,
+    );
+  }
+
+  /** The body entries of `ids` as a search reads them; with `wholeText`, a long message's whole text. */
+  private async bodiesOf(ids: readonly string[], wholeText: boolean): Promise<Map<string, BodyEntry>> {
+    const holds = (id: string): boolean => this.index.get(id) !== undefined;
+    if (wholeText) return this.bodies.searchable(ids, holds);
+    await this.bodies.ensure(ids, holds);
+    const found = new Map<string, BodyEntry>();
+    for (const id of ids) {
+      const entry = this.bodies.get(id);
+      if (entry) found.set(id, entry);
+    }
+    return found;
   }
 
   private async loadSummary(entry: IndexEntry): Promise<CachedSummary | undefined> {

@@ -35,6 +35,11 @@ export interface BodyEntry {
   readonly attachments: number;
 }
 
+/** Whether a query looks for words in the bodies (not only for attachments). */
+export function searchesBodyText(query: SearchQuery): boolean {
+  return query.terms.some((t) => t.kind === "text" && t.field === "text");
+}
+
 /** A message as search sees it: its summary, its flags, and, when the query needs them, its bodies. */
 export interface SearchDoc {
   /** Kept by the store between searches: its lowercased fields are worked out once (see fieldsOf). */

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "@porthost/testkit";
 import { testEnvelope } from "../src/testing.js";
-import { BODY_INDEX_FILE, MailStore, SearchSyntaxError, parseSearch } from "../src/index.js";
+import { BODY_INDEX_FILE, MAX_INDEXED_TEXT_CHARS, MailStore, SearchSyntaxError, parseSearch } from "../src/index.js";
 
 const execFileAsync = promisify(execFile);
 const CRLF = "\r\n";
@@ -127,6 +127,27 @@ describe("search", () => {
     await store.close();
     expect(await readdir(root)).toContain(BODY_INDEX_FILE);
     expect(await subjects(await openStore(), "日本")).toEqual(["plain"]);
+  });
+
+  it("finds a word past the index's first MAX_INDEXED_TEXT_CHARS of a long message, and excludes it on -word", async () => {
+    const store = await openStore();
+    const filler = "lorem ipsum dolor ".repeat(Math.ceil((2 * MAX_INDEXED_TEXT_CHARS) / 18));
+    await store.deliver(alternative("long", `${filler} the reset code is okapi-7731`, `<p>${filler}</p><p>tapir</p>`), {
+      envelope: testEnvelope(),
+    });
+    await store.deliver(alternative("short", "okapi in a short one", "<p>short</p>"), { envelope: testEnvelope() });
+    for (let round = 0; round < 2; round++) {
+      // The second round finds the long text kept from the first.
+      expect(await subjects(store, "okapi-7731")).toEqual(["long"]);
+      expect(await subjects(store, "tapir")).toEqual(["long"]);
+      expect(await subjects(store, "-tapir")).toEqual(["short"]);
+      expect(await subjects(store, "okapi")).toEqual(["long", "short"]);
+    }
+    const long = (await store.list({ query: "subject:long" })).messages[0]!;
+    expect((await store.matches(long.id, parseSearch('"code is okapi-7731"')))?.subject).toBe("long");
+    // After a restart too, where the index's entry comes from its file.
+    await store.close();
+    expect(await subjects(await openStore(), "okapi-7731")).toEqual(["long"]);
   });
 
   it("keeps read/unread as the Maildir's S flag in cur/, which Python's mailbox reads", async () => {
