@@ -112,6 +112,17 @@ describe("porthost start", () => {
     START_TIMEOUT_MS + ORPHAN_EXIT_MS + 5_000,
   );
 
+  it("a host that is not this machine's: one line naming PORTHOST_HOST, exit 1, with ports to pick or not", async () => {
+    for (const ports of [env, { PORTHOST_DATA_DIR: dataDir }]) {
+      const result = await runCli(["start"], { ...ports, PORTHOST_HOST: "192.0.2.1" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^porthost: (\w+: )?address 192\.0\.2\.1 for \w+ is not on this machine: set PORTHOST_HOST/,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it("exits 2 with one line naming a bad variable, before starting anything", async () => {
     const result = await runCli(["start"], { ...env, PORTHOST_SMTP_PORT: "abc" });
     expect(result.code).toBe(2);

@@ -4,6 +4,7 @@ import {
   checkDataDir,
   environmentWith,
   EVENTS_TOKEN_VARIABLE,
+  isPortConfigError,
   newEventsToken,
   rangeClass,
   readConfig,
@@ -59,7 +60,14 @@ export async function startCommand(asSet: PorthostConfig, jsonLogs: boolean): Pr
   // Before anything listens: a data directory that cannot take mail stops start-up with one line.
   checkDataDir(asSet.dataDir, maildirDirs(asSet.dataDir));
   // Ports set to 0 are picked once, here, and handed to every app as ordinary settings.
-  const picked = await pickPorts(asSet);
+  let picked: Record<string, string>;
+  try {
+    picked = await pickPorts(asSet);
+  } catch (error) {
+    if (!isPortConfigError(error)) throw error;
+    process.stderr.write(`porthost: ${error.message}\n`);
+    return error.code.startsWith("PORTHOST_ERR_ADDR") ? 1 : 2;
+  }
   const config = Object.keys(picked).length > 0 ? readConfig(environmentWith(picked)) : asSet;
   // The dev CA and leaf made once here, so the apps that serve TLS do not race to make them.
   await resolveTls(config);

@@ -11,7 +11,8 @@ import { usageError } from "../cli-error.js";
 
 /** "knock 3 of 3", "knocks 1 and 2 of 3": where this number comes in the knock sequence. */
 function knockWords(knocks: readonly number[], of: number): string {
-  const listed = knocks.length === 1 ? `knock ${knocks[0]}` : `knocks ${knocks.slice(0, -1).join(", ")} and ${knocks.at(-1)}`;
+  const listed =
+    knocks.length === 1 ? `knock ${knocks[0]}` : `knocks ${knocks.slice(0, -1).join(", ")} and ${knocks.at(-1)}`;
   return `${listed} of ${of} in the sequence`;
 }
 

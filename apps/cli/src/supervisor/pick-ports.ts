@@ -2,11 +2,13 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import net from "node:net";
 import {
+  explainListenError,
   KNOCK_SEQUENCE_VARIABLE,
   portVariable,
   SERVICES,
   type PorthostConfig,
   type ResolvedService,
+  type ServiceName,
   type Transport,
 } from "@porthost/ports";
 
@@ -35,20 +37,27 @@ async function hold(transport: Transport, host: string, port: number): Promise<H
   return { port: socket.address().port, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
-/** A number free on every one of `transports` (echo's 7 is one number on TCP and UDP), held on each. */
-async function holdFree(host: string, transports: readonly Transport[]): Promise<HeldPort[]> {
+/**
+ * A number free on every one of `transports` (echo's 7 is one number on TCP and UDP), held on
+ * each. A host that cannot be bound fails as the app itself would, with one line (explainListenError).
+ */
+async function holdFree(host: string, service: ServiceName, transports: readonly Transport[]): Promise<HeldPort[]> {
   const [first, ...others] = transports;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const held = [await hold(first!, host, 0)];
+    const held: HeldPort[] = [];
+    let transport = first!;
     try {
-      for (const transport of others) held.push(await hold(transport, host, held[0]!.port));
+      held.push(await hold(transport, host, 0));
+      for (transport of others) held.push(await hold(transport, host, held[0]!.port));
       return held;
     } catch (error) {
       await Promise.all(held.map((h) => h.close()));
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+      // Taken on the second transport: another number.
+      if (held.length > 0 && (error as NodeJS.ErrnoException).code === "EADDRINUSE") continue;
+      throw explainListenError(error, { service, transport, host, port: held[0]?.port ?? 0 });
     }
   }
-  throw new Error(`no port on ${host} was free on ${transports.join(" and ")} in ${ATTEMPTS} tries`);
+  throw new Error(`no port on ${host} was free on ${transports.join(" and ")} for ${service} in ${ATTEMPTS} tries`);
 }
 
 /**
@@ -86,13 +95,13 @@ export async function pickPorts(config: PorthostConfig): Promise<Record<string, 
         const ports = service.sequence.map((step) => step.port);
         for (const steps of groups.values()) {
           const transports = [...new Set(steps.map((i) => service.sequence![i]!.transport))];
-          const numbers = await holdFree(config.host, transports);
+          const numbers = await holdFree(config.host, service.name, transports);
           held.push(...numbers);
           for (const i of steps) ports[i] = numbers[0]!.port;
         }
         picked[KNOCK_SEQUENCE_VARIABLE] = service.sequence.map((step, i) => `${ports[i]}:${step.transport}`).join(",");
       } else if (service.port === 0) {
-        const numbers = await holdFree(config.host, service.transports);
+        const numbers = await holdFree(config.host, service.name, service.transports);
         held.push(...numbers);
         picked[portVariable(service.name)] = String(numbers[0]!.port);
       }
