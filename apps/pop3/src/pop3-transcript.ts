@@ -1,5 +1,5 @@
 import type net from "node:net";
-import { normalizeAddress, TLS_FAILURE_PREFIX } from "@porthost/events";
+import { normalizeAddress, tlsFailureOutcome, TLS_FAILURE_PREFIX } from "@porthost/events";
 import { ELIDED, SessionTranscript, type SessionLog, type SessionOutcome } from "@porthost/mailstore";
 import { sessionDetail } from "./connection-events.js";
 import type { CommandInput } from "./line-reader.js";
@@ -18,7 +18,11 @@ function elided(line: string): string {
 export class Pop3Transcript {
   readonly transcript: SessionTranscript;
 
-  constructor(service: string, socket: net.Socket) {
+  constructor(
+    service: string,
+    /** The accepted socket (under any TLS): what the client sent on the wire. */
+    private readonly socket: net.Socket,
+  ) {
     this.transcript = new SessionTranscript({
       service,
       client: { address: normalizeAddress(socket.remoteAddress), port: socket.remotePort ?? 0 },
@@ -28,6 +32,11 @@ export class Pop3Transcript {
 
   get id(): string {
     return this.transcript.id;
+  }
+
+  /** The client sent not a byte: with an ending it chose (not a timeout), it only checked the port. */
+  get silent(): boolean {
+    return this.socket.bytesRead === 0;
   }
 
   command(input: CommandInput): void {
@@ -66,12 +75,16 @@ export class Pop3SessionRecords {
     const replies = transcript.serverLines();
     const lastNegative = replies.findLast((line) => line.text.startsWith("-ERR"))?.text;
     const [outcome, detail] = outcomeOf(tally, tally.endedBy === "idle" ? replies.at(-1)?.text : lastNegative);
+    // Connected, heard the greeting, hung up without a byte: a port check (the switchboard's
+    // status probe, a scan), not a session.
+    if (recorder.silent && (outcome === "ok" || outcome === "error")) return;
     this.log.add(transcript.finish(outcome, detail));
   }
 
-  /** A 995 connection whose TLS handshake never finished: a record with no session in it. */
+  /** A 995 connection whose TLS handshake never finished: a record with no session in it (none for a port check). */
   handshakeFailed(recorder: Pop3Transcript, failure: string | undefined): void {
     const detail = failure ?? `${TLS_FAILURE_PREFIX}the client closed the connection`;
+    if (recorder.silent && tlsFailureOutcome(detail) !== "timeout") return;
     recorder.transcript.note(detail);
     this.log.add(recorder.transcript.finish("tls-failed", detail));
   }

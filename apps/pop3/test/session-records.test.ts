@@ -115,6 +115,35 @@ describe("POP3 session records", () => {
     expect(events.find((e) => e.service === "pop3s")?.session).toBe(record.id);
   });
 
+  it("a port check (connect, then close or reset without a byte) on 110 and 995 is no session: no record, no link", async () => {
+    const { running, next, events } = await start();
+    const ports = [
+      (running.pop3.server.address() as net.AddressInfo).port,
+      (running.pop3.pop3sServer?.address() as net.AddressInfo).port,
+    ];
+    for (const port of ports) {
+      for (const ending of ["close", "reset"] as const) {
+        const socket = net.connect({ port, host: "127.0.0.1" });
+        socket.on("error", () => undefined);
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const from = socket.localPort;
+        if (ending === "reset") socket.resetAndDestroy();
+        else socket.end();
+        // Its connection event says it was a port check, with no session to link to.
+        await expect
+          .poll(() => events.find((e) => e.localPort === port && e.remotePort === from))
+          .toMatchObject({
+            probe: true,
+          });
+        expect(events.find((e) => e.remotePort === from)?.session).toBeUndefined();
+      }
+    }
+    // The first record is the first real session, after all four checks.
+    const client = await running.connect();
+    await client.quit();
+    expect(lines(await next())).toContain("C: QUIT");
+  });
+
   it("a silent client: timeout, with the -ERR it was sent", async () => {
     const { running, next } = await start({ idleTimeoutMs: 200 });
     const client = await running.connect();

@@ -108,7 +108,7 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         const level = bytesIn === 0 ? "debug" : "info";
         logger[level]({ port: client.localPort, remote: client.remoteAddress, remotePort: client.remotePort }, detail);
         connectionEvents?.tlsFailed(client, error);
-        records?.tlsFailed(client, error);
+        records?.tlsFailed(client, error, bytesIn);
       },
     };
     const server: PorthostSMTPServer = new PorthostSMTPServer(

@@ -1,6 +1,7 @@
 import {
   normalizeAddress,
   tlsFailureDetail,
+  tlsFailureOutcome,
   TLS_FAILURE_PREFIX,
   type ConnectionTls,
   type Endpoints,
@@ -143,8 +144,12 @@ export class SmtpSessionRecords {
     this.open.get(sessionId)?.transcript.messages.push(messageId);
   }
 
-  /** A handshake failed: after STARTTLS (the session ends with it) or on the implicit TLS port (no session ever began). */
-  tlsFailed(client: Endpoints, error: Error): void {
+  /**
+   * A handshake failed: after STARTTLS (the session ends with it) or on the implicit TLS port (no
+   * session ever began). A client that sent nothing there and hung up checked the port (the
+   * switchboard's status probe, a scan): that is no session, and goes on no record.
+   */
+  tlsFailed(client: Endpoints, error: Error, bytesIn?: number): void {
     const key = clientKey(client);
     const detail = tlsFailureDetail(error);
     const open = this.openFor(key);
@@ -154,6 +159,7 @@ export class SmtpSessionRecords {
     }
     const startedAt = this.handshakes.get(key);
     this.handshakes.delete(key);
+    if (bytesIn === 0 && tlsFailureOutcome(detail) !== "timeout") return;
     const transcript = transcriptOf(undefined, this.service, client, startedAt);
     transcript.note(detail);
     this.linked(client, transcript.id);
@@ -171,6 +177,8 @@ export class SmtpSessionRecords {
     const user: unknown = session.user;
     transcript.user = typeof user === "string" ? user : null;
     const [outcome, detail] = this.outcome(open);
+    // Connected, heard the greeting, hung up without a word: a port check, not a session.
+    if (!transcript.heardClient() && (outcome === "ok" || outcome === "error")) return;
     this.log.add(transcript.finish(outcome, detail));
   }
 

@@ -169,6 +169,32 @@ describe("SMTP session records", () => {
     expect(record.detail).toMatch(/^TLS handshake failed: /);
   });
 
+  it("a port check (connect, then close or reset without a byte) on 25 and 465 is no session: no record, no link", async () => {
+    const { records } = await start();
+    for (const port of [running!.port, running!.ports.submissions!]) {
+      for (const ending of ["close", "reset"] as const) {
+        const socket = net.connect({ port, host: "127.0.0.1" });
+        socket.on("error", () => undefined);
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const from = socket.localPort;
+        if (ending === "reset") socket.resetAndDestroy();
+        else socket.end();
+        // Its connection event says it was a port check, with no session to link to.
+        await expect
+          .poll(() => events.find((e) => e.localPort === port && e.remotePort === from))
+          .toMatchObject({
+            probe: true,
+          });
+        expect(events.find((e) => e.remotePort === from)?.session).toBeUndefined();
+      }
+    }
+    // The first record is the first real session, after all four checks.
+    const client = await connect(running!.port);
+    await client.command("EHLO client.test");
+    await client.command("QUIT");
+    expect(lines(await records.next()).slice(0, 2)).toEqual([expect.stringMatching(/^S: 220 /), "C: EHLO client.test"]);
+  });
+
   it("a silent client: timeout, with the 421 it was sent", async () => {
     const { records } = await start({ limits: { idleTimeoutMs: 200 } });
     const client = await connect(running!.port);

@@ -44,7 +44,7 @@ function shortDetail(detail: string | undefined): string | undefined {
 /**
  * The one way every service makes a connection event: the client's address normalised, missing
  * ports as 0, the duration to the microsecond, the detail cut to size, and a TCP client that sent
- * nothing marked as a port check (isPortCheck). It runs for every request and datagram, so it
+ * nothing marked as a port check (isPortCheck), with no session. It runs for every request and datagram, so it
  * reads its arguments field by field and copies nothing else.
  */
 export function connectionEvent(
@@ -71,7 +71,8 @@ export function connectionEvent(
     tls: tally.tls,
     probe: probe || undefined,
     status: tally.status,
-    session: tally.session,
+    // A port check held no session, and none went on record (the SMTP and POP3 records skip it).
+    session: probe ? undefined : tally.session,
   };
 }
 

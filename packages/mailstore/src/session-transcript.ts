@@ -78,6 +78,11 @@ export class SessionTranscript {
     this.add("note", text);
   }
 
+  /** Whether the client sent a line: a connection that sent none and hung up checked the port, it held no session. */
+  heardClient(): boolean {
+    return this.head.some((line) => line.from === "client") || this.tail.some((line) => line.from === "client");
+  }
+
   /** The server replies seen, newest last, for deciding an outcome (kept lines only). */
   serverLines(): TranscriptLine[] {
     return [...this.head, ...this.tail].filter((line) => line.from === "server");
