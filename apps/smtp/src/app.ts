@@ -130,6 +130,12 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
         ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ["STARTTLS"] }),
         ...PORT_RULES[service],
         logger: records?.logger ?? false,
+        // At once: smtp-server's default waits a turn (setImmediate), and a client whose first
+        // command arrived in that turn (`echo QUIT | openssl s_client` on 465) was refused
+        // "421 You talk too soon" though no greeting delay was set.
+        onConnect(_session, callback) {
+          callback();
+        },
         onAuth(auth, _session, callback) {
           checkAuth(auth, callback);
         },

@@ -89,6 +89,17 @@ describe("SMTP protocol over a raw socket", () => {
     }
   });
 
+  it("with no greeting delay, answers a client that speaks before its 220 instead of refusing it", async () => {
+    running = await startSmtp();
+    for (let i = 0; i < 20; i++) {
+      const client = await connect(running.port);
+      client.write("EHLO eager.test\r\n");
+      expect((await client.reply()).code).toBe(220);
+      expect((await client.reply()).code).toBe(250);
+      expect((await client.command("QUIT")).code).toBe(221);
+    }
+  });
+
   it("with a greeting delay, refuses an early talker as smtp-server does", async () => {
     running = await startSmtp({ limits: { greetingDelayMs: 5_000 } });
     const client = await connect(running.port);
