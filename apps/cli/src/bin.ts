@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { isPortConfigError, readConfig, type PorthostConfig } from "@porthost/ports";
 import { CliError, usageError } from "./cli-error.js";
+import { joinDashValues } from "./option-values.js";
 
 // Each command is imported when it runs: `porthost scan` need not load the supervisor, fastify
 // or nodemailer first (half a second of a full-range scan).
@@ -60,30 +61,33 @@ PORTHOST_HTTP_*, PORTHOST_SMTP_*, PORTHOST_ECHO_*, PORTHOST_DISCARD_*, PORTHOST_
 PORTHOST_EVENTS_TOKEN(_FILE). The README's Configuration table lists them all.
 `;
 
+/** The options every command reads (each command takes those it needs). */
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+  udp: { type: "boolean" },
+  spa: { type: "boolean" },
+  from: { type: "string" },
+  to: { type: "string", multiple: true },
+  subject: { type: "string" },
+  text: { type: "string" },
+  attach: { type: "string", multiple: true },
+  search: { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
+  since: { type: "string" },
+  all: { type: "boolean" },
+  ports: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
 async function run(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinDashValues(argv, OPTIONS),
       allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        json: { type: "boolean" },
-        udp: { type: "boolean" },
-        spa: { type: "boolean" },
-        from: { type: "string" },
-        to: { type: "string", multiple: true },
-        subject: { type: "string" },
-        text: { type: "string" },
-        attach: { type: "string", multiple: true },
-        search: { type: "string" },
-        limit: { type: "string" },
-        cursor: { type: "string" },
-        since: { type: "string" },
-        all: { type: "boolean" },
-        ports: { type: "string" },
-        timeout: { type: "string" },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     throw usageError(`${(error as Error).message.split("\n")[0]} (see porthost --help)`);

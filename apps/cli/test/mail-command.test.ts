@@ -85,6 +85,10 @@ describe("porthost mail", () => {
       expect(page.total).toBe(1);
       const id: string = page.messages[0].id;
       expect((await porthost("mail", "--search", "invoice")).stdout.trim()).toBe('no message matches "invoice"');
+      // A search that excludes begins with a dash: it is the option's value, not another option.
+      const excluded = await porthost("mail", "list", "--search", "-zoë", "--json");
+      expect(excluded.code).toBe(0);
+      expect(JSON.parse(excluded.stdout).messages.map((m: { subject: string }) => m.subject)).toEqual(["second"]);
 
       const show = await porthost("mail", "show", id);
       expect(show.stdout).toContain("subject:  Welcome Zoë");
