@@ -1,5 +1,6 @@
 import { PortConfigError } from "./errors.js";
 import { portVariable } from "./config.js";
+import { KNOCK_SEQUENCE_VARIABLE } from "./knock-settings.js";
 import type { ServiceName, Transport } from "./services.js";
 import { serviceSpec } from "./services.js";
 
@@ -25,19 +26,22 @@ function errnoCode(error: unknown): string | undefined {
 export function explainListenError(error: unknown, target: ListenTarget): unknown {
   const { service, transport, host, port } = target;
   const where = `${port}/${transport} (${service}) on ${host}`;
-  const variable = portVariable(service);
-  const wellKnown = serviceSpec(service).wellKnownPort;
+  const spec = serviceSpec(service);
+  // The knock's ports are a sequence, set in one variable.
+  const variable = spec.sequence ? KNOCK_SEQUENCE_VARIABLE : portVariable(service);
+  const setting = spec.sequence ? `${variable}=<port:udp,port:tcp,...>` : `${variable}=<port>`;
+  const wellKnown = spec.wellKnownPort;
   switch (errnoCode(error)) {
     case "EADDRINUSE":
       return new PortConfigError(
         "PORTHOST_ERR_ADDR_IN_USE",
-        `port ${where} is already in use by another program (is porthost already running?): stop it, or choose another port with ${variable}=<port> or shift every port with PORTHOST_PORT_OFFSET=<n>`,
+        `port ${where} is already in use by another program (is porthost already running?): stop it, or choose another port with ${setting} or shift every port with PORTHOST_PORT_OFFSET=<n>`,
         variable,
       );
     case "EACCES":
       return new PortConfigError(
         "PORTHOST_ERR_PORT_PRIVILEGED",
-        `port ${where} is privileged (below 1024 needs root or CAP_NET_BIND_SERVICE): use PORTHOST_PORT_OFFSET=8000 (port ${wellKnown + 8000}) or ${variable}=<port above 1023>`,
+        `port ${where} is privileged (below 1024 needs root or CAP_NET_BIND_SERVICE): use PORTHOST_PORT_OFFSET=8000 (port ${wellKnown + 8000}) or ${setting.replace("<port", "<port above 1023")}`,
         variable,
       );
     case "EADDRNOTAVAIL":

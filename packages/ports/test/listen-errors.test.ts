@@ -30,6 +30,14 @@ describe("explainListenError", () => {
     }
   });
 
+  it("names the knock's sequence variable for a taken knock port, which PORTHOST_KNOCK_PORT cannot move", () => {
+    const raw = Object.assign(new Error("listen EADDRINUSE: address already in use"), { code: "EADDRINUSE" });
+    const explained = explainListenError(raw, { service: "knock", transport: "udp", host: "127.0.0.1", port: 9022 });
+    expect(isPortConfigError(explained) && explained.variable).toBe("PORTHOST_KNOCK_SEQUENCE");
+    expect((explained as Error).message).toContain("PORTHOST_KNOCK_SEQUENCE=<port:udp,port:tcp,...>");
+    expect((explained as Error).message).not.toContain("PORTHOST_KNOCK_PORT");
+  });
+
   it("explains EACCES on a privileged port with the offset that fixes it", () => {
     const raw = Object.assign(new Error("listen EACCES: permission denied 0.0.0.0:25"), { code: "EACCES" });
     const explained = explainListenError(raw, { service: "smtp", transport: "tcp", host: "0.0.0.0", port: 25 });
