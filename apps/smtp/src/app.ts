@@ -168,7 +168,6 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
               (error: unknown) => {
                 if (error instanceof SmtpReply) {
                   logger.info({ ...fields, code: error.responseCode, reason: error.message }, "message refused");
-                  connectionEvents?.refused(session.remoteAddress, session.remotePort, String(error.responseCode));
                   callback(error);
                 } else {
                   logger.error({ ...fields, err: error }, "message not stored");
@@ -184,6 +183,9 @@ export function buildSmtp(options: SmtpOptions): SmtpService {
     );
     connectionEvents?.watch(server.server);
     if (records) server.sessionOpened = (id, client) => records.opened(id, client);
+    if (connectionEvents)
+      server.refusal = (client, code) =>
+        connectionEvents.refused(client.remoteAddress, client.remotePort, String(code));
     // Listen errors reach listenTcp as one-line PortConfigErrors; log only what comes after.
     server.on("error", (error) => {
       if (server.server.listening) logger.debug({ err: error.message }, `${service} connection error`);

@@ -84,6 +84,9 @@ class PorthostConnection extends SMTPConnection {
     // smtp-server answers DATA with 2.6.0; porthost says 250 2.0.0 like Postfix.
     if (context === "DATA_OK") context = undefined;
     if (typeof data === "string" && STARTS_WITH_ENHANCED_CODE.test(data)) context = false;
+    // Every refusal, smtp-server's own (530 before AUTH, 535) as well as porthost's (552); a 421
+    // closes the session and says why on its own.
+    if (code >= 400 && code !== 421) this.porthost.refusal?.(this.client, code);
     super.send(code, data, context);
   }
 
@@ -110,6 +113,8 @@ export class PorthostSMTPServer extends SMTPServer {
   readonly storing = new Set<string>();
   /** Told of each session as its connection is made (before the greeting): its id and the client's ends. */
   sessionOpened?: (id: string, client: Endpoints) => void;
+  /** Told of each 4xx or 5xx reply but 421, with its code. */
+  refusal?: (client: Endpoints, code: number) => void;
 
   constructor(
     options: SMTPServerOptions,

@@ -97,6 +97,15 @@ describe("SMTP on 25, 587 and 465 with the dev CA's certificate", () => {
     await client.command("QUIT");
     const event = await log.next("submission");
     expect(event).toMatchObject({ outcome: "ok", localPort: running.ports.submission, tls: { mode: "starttls" } });
+    // The refusals on the way are counted, though a message was stored in the end.
+    expect(event.detail).toBe("1 stored, 3 refused (530)");
+
+    // A client that only hears refusals: its row says so.
+    const refusedOnly = await plain(running.ports.submission);
+    await refusedOnly.command("EHLO client.test");
+    expect((await refusedOnly.command("MAIL FROM:<app@example.test>")).code).toBe(530);
+    await refusedOnly.command("QUIT");
+    expect(await log.next("submission")).toMatchObject({ outcome: "refused", detail: "0 stored, 1 refused (530)" });
     const stored = (await running.read(id)).toString();
     expect(stored).toContain(`[127.0.0.1]:${running.ports.submission})`);
     expect(stored).toContain("with ESMTPSA");
@@ -124,7 +133,11 @@ describe("SMTP on 25, 587 and 465 with the dev CA's certificate", () => {
     const id = await send(client, "submitted on 465");
     await client.command("QUIT");
     const event = await log.next("submissions");
-    expect(event).toMatchObject({ outcome: "ok", detail: "1 stored", localPort: running.ports.submissions });
+    expect(event).toMatchObject({
+      outcome: "ok",
+      detail: "1 stored, 1 refused (530)",
+      localPort: running.ports.submissions,
+    });
     expect(event.tls).toMatchObject({ version: "TLSv1.3", mode: "implicit" });
     expect((await running.read(id)).toString()).toContain(`[127.0.0.1]:${running.ports.submissions})`);
     expect(await running.stored()).toEqual([id]);
