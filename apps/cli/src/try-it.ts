@@ -32,7 +32,7 @@ export function tryIt(
     case "discard":
       return `${nc}   (type; nothing comes back)`;
     case "knock":
-      return `npx porthost knock   (or: knock ${host} ${(service.sequence ?? []).map((s) => `${s.port}:${s.transport}`).join(" ")})`;
+      return `npx porthost knock   (or: knock -d 100 ${host} ${(service.sequence ?? []).map((s) => `${s.port}:${s.transport}`).join(" ")})`;
     case "vault":
       return `nc ${host} ${port}   (reset until you knock; then a greeting)`;
     case "pop3":

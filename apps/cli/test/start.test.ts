@@ -51,6 +51,8 @@ describe("porthost start", () => {
         expect(first.output).not.toMatch(/127\.0\.0\.1[: ]0\b|_PORT=0\b/);
         expect(first.output).toContain(`http://127.0.0.1:${first.port("http")}/`);
         expect(first.output).toContain(`nc 127.0.0.1 ${first.port("echo")}`);
+        const steps = first.rows.filter((r) => r.service === "knock").map((r) => `${r.port}:${r.transport}`);
+        expect(first.output).toContain(`knock -d 100 127.0.0.1 ${steps.join(" ")}`);
         const listed = (await (await fetch(`http://127.0.0.1:${first.port("http")}/api/ports`)).json()) as {
           services: { name: string; port: number; status: string; sequence?: { port: number; transport: string }[] }[];
         };
