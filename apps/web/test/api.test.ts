@@ -226,6 +226,30 @@ describe("GET /api/ports live status", () => {
     await web.close();
     listener.close();
   });
+
+  it("probes as a client that hangs up (FIN, not a reset): the service knows who it was and hears no error", async () => {
+    const seen: { address: string | undefined; ended: boolean; error?: string }[] = [];
+    const listener = net.createServer((socket) => {
+      const peer: (typeof seen)[number] = { address: socket.remoteAddress, ended: false };
+      seen.push(peer);
+      socket.write("220 greeting\r\n");
+      socket.on("end", () => {
+        peer.ended = true;
+        socket.end();
+      });
+      socket.on("error", (error: NodeJS.ErrnoException) => (peer.error = error.code));
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const web = await buildWeb({
+      config: testConfig({ PORTHOST_SMTP_ADDR: `127.0.0.1:${(listener.address() as net.AddressInfo).port}` }),
+    });
+    const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
+    expect(body.services.find((s) => s.name === "smtp")?.status).toBe("up");
+    await expect.poll(() => seen[0]?.ended).toBe(true);
+    expect(seen).toEqual([{ address: "127.0.0.1", ended: true }]);
+    await web.close();
+    listener.close();
+  });
 });
 
 describe("GET /api/whois/:query", () => {

@@ -1,4 +1,4 @@
-import { probeTcpPort } from "@porthost/clients";
+import net from "node:net";
 import type { Address } from "@porthost/ports";
 
 export type PortStatus = "up" | "down";
@@ -8,9 +8,34 @@ export const PROBE_TIMEOUT_MS = 500; // 0.5 s
 /** Probe results are reused this long, so polling the table does not flood the services. */
 export const PROBE_CACHE_MS = 2_000; // 2 s
 
-/** Whether something accepts a TCP connection at the address (a handshake, then an immediate close). */
-export async function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promise<PortStatus> {
-  return (await probeTcpPort(address.host, address.port, timeoutMs)).state === "open" ? "up" : "down";
+/** How long a probe's socket may stay half-closed before it is dropped (the service closes it at once). */
+const CLOSE_GRACE_MS = 5_000; // 5 s
+
+/**
+ * Whether something accepts a TCP connection at the address: a handshake, then a close with FIN.
+ * Not the scanner's reset (`porthost scan`, nmap -sT): a connection reset before the service
+ * accepted it has lost its peer's address, and the switchboard would show the page's own
+ * probes, every 30 s, as coming from 0.0.0.0:0.
+ */
+export function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promise<PortStatus> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address.host, port: address.port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve("down");
+    }, timeoutMs);
+    socket.on("error", () => {
+      clearTimeout(timer);
+      resolve("down");
+    });
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve("up");
+      socket.resume(); // a greeting is read and dropped
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
+  });
 }
 
 /** Probes shared for PROBE_CACHE_MS per address. */
