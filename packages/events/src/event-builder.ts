@@ -44,8 +44,8 @@ function shortDetail(detail: string | undefined): string | undefined {
 /**
  * The one way every service makes a connection event: the client's address normalised, missing
  * ports as 0, the duration to the microsecond, the detail cut to size, and a TCP client that sent
- * nothing marked as a port check (isPortCheck), with no session. It runs for every request and datagram, so it
- * reads its arguments field by field and copies nothing else.
+ * nothing marked as a port check (isPortCheck), with no session. It runs for every request and
+ * datagram, so it reads its arguments field by field and copies nothing else.
  */
 export function connectionEvent(
   service: string,
