@@ -2,6 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testConfig } from "./test-config.js";
 import { buildWeb, type WebService } from "../src/index.js";
+import { probeTcp } from "../src/api/port-probe.js";
 
 function rawRequest(port: number, text: string, timeoutMs = 5_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -205,6 +206,10 @@ describe("GET /api/ports live status", () => {
     const listener = net.createServer((s) => s.destroy());
     await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
     const upPort = (listener.address() as net.AddressInfo).port;
+    // As the vault answers whoever has not knocked: a handshake, then a reset at once.
+    const resetting = net.createServer((s) => s.resetAndDestroy());
+    await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+    const resetPort = (resetting.address() as net.AddressInfo).port;
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const downPort = (closed.address() as net.AddressInfo).port;
@@ -215,16 +220,34 @@ describe("GET /api/ports live status", () => {
       PORTHOST_ECHO_ADDR: `127.0.0.1:${downPort}`,
       PORTHOST_POP3_ADDR: `127.0.0.1:${downPort}`,
       PORTHOST_HTTPS_ADDR: `127.0.0.1:${downPort}`,
+      PORTHOST_VAULT_ADDR: `127.0.0.1:${resetPort}`,
     });
     const web = await buildWeb({ config });
     const body = (await web.app.inject({ url: "/api/ports" })).json<{ services: { name: string; status: string }[] }>();
     const status = Object.fromEntries(body.services.map((s) => [s.name, s.status]));
     expect(status.smtp).toBe("up");
+    expect(status.vault).toBe("up");
     expect(status.echo).toBe("down");
     expect(status.pop3).toBe("down");
     expect(status.https).toBe("down");
     await web.close();
     listener.close();
+    resetting.close();
+  });
+
+  it("calls a port up whose service resets at once, even when the reset beats the connect callback", async () => {
+    const resetting = net.createServer((s) => s.resetAndDestroy());
+    await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+    const address = { host: "127.0.0.1", port: (resetting.address() as net.AddressInfo).port };
+    for (let i = 0; i < 20; i++) {
+      const status = probeTcp(address, 10_000);
+      // This thread busy while the handshake completes: the accept (and its reset) and the
+      // connect are then handled in one turn, the reset first.
+      const until = Date.now() + 2;
+      while (Date.now() < until);
+      expect(await status).toBe("up");
+    }
+    resetting.close();
   });
 
   it("probes as a client that hangs up (FIN, not a reset): the service knows who it was and hears no error", async () => {

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { isSelfConnect } from "@porthost/clients";
 import type { Address } from "@porthost/ports";
 
 export type PortStatus = "up" | "down";
@@ -24,13 +25,16 @@ export function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promis
       socket.destroy();
       resolve("down");
     }, timeoutMs);
-    socket.on("error", () => {
+    socket.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve("down");
+      // A reset, even one that beat the connect callback, followed a completed handshake: the
+      // port is served (the vault resets whoever has not knocked). Refused is the kernel's no.
+      resolve(error.code === "ECONNRESET" ? "up" : "down");
     });
     socket.once("connect", () => {
       clearTimeout(timer);
-      resolve("up");
+      // The kernel picked the probed port as this socket's own and the SYN met itself: nothing listens.
+      resolve(isSelfConnect(socket) ? "down" : "up");
       socket.resume(); // a greeting is read and dropped
       socket.end();
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
