@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
 import { SessionLog, type SessionRecord } from "@porthost/mailstore";
-import { tempDir, testTlsMaterial } from "@porthost/testkit";
+import { checkPort, tempDir, testTlsMaterial } from "@porthost/testkit";
 import { crlfMessage, startPop3, type RunningPop3 } from "./pop3-client.js";
 
 let running: RunningPop3 | undefined;
@@ -123,19 +123,10 @@ describe("POP3 session records", () => {
     ];
     for (const port of ports) {
       for (const ending of ["close", "reset"] as const) {
-        const socket = net.connect({ port, host: "127.0.0.1" });
-        socket.on("error", () => undefined);
-        await new Promise((resolve) => socket.once("connect", resolve));
-        const from = socket.localPort;
-        if (ending === "reset") socket.resetAndDestroy();
-        else socket.end();
+        const from = await checkPort(port, ending);
         // Its connection event says it was a port check, with no session to link to.
-        await expect
-          .poll(() => events.find((e) => e.localPort === port && e.remotePort === from))
-          .toMatchObject({
-            probe: true,
-          });
-        expect(events.find((e) => e.remotePort === from)?.session).toBeUndefined();
+        const event = () => events.find((e) => e.localPort === port && e.remotePort === from);
+        await expect.poll(event).toMatchObject({ probe: true, session: undefined });
       }
     }
     // The first record is the first real session, after all four checks.

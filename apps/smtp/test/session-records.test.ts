@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectionEvent } from "@porthost/events";
 import { listSessions, SessionLog, traceSessionId, type SessionRecord } from "@porthost/mailstore";
-import { tempDir } from "@porthost/testkit";
+import { checkPort, tempDir } from "@porthost/testkit";
 import { RawSmtp } from "./smtp-client.js";
 import { startTlsSmtp, type RunningTlsSmtp } from "./start-tls-smtp.js";
 
@@ -173,19 +173,10 @@ describe("SMTP session records", () => {
     const { records } = await start();
     for (const port of [running!.port, running!.ports.submissions!]) {
       for (const ending of ["close", "reset"] as const) {
-        const socket = net.connect({ port, host: "127.0.0.1" });
-        socket.on("error", () => undefined);
-        await new Promise((resolve) => socket.once("connect", resolve));
-        const from = socket.localPort;
-        if (ending === "reset") socket.resetAndDestroy();
-        else socket.end();
+        const from = await checkPort(port, ending);
         // Its connection event says it was a port check, with no session to link to.
-        await expect
-          .poll(() => events.find((e) => e.localPort === port && e.remotePort === from))
-          .toMatchObject({
-            probe: true,
-          });
-        expect(events.find((e) => e.remotePort === from)?.session).toBeUndefined();
+        const event = () => events.find((e) => e.localPort === port && e.remotePort === from);
+        await expect.poll(event).toMatchObject({ probe: true, session: undefined });
       }
     }
     // The first record is the first real session, after all four checks.

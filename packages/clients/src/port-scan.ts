@@ -39,6 +39,15 @@ const SELF_CONNECT_RETRIES = 2;
  * and drops at once, like the knock-guarded vault) means something listens: open, as nmap says.
  */
 const STATE_BY_CODE: Readonly<Record<string, PortState>> = { ECONNREFUSED: "closed", ECONNRESET: "open" };
+
+/**
+ * What a failed connect says of the port, as nmap's connect scan reads it: refused is closed; a
+ * reset came after a completed handshake (even one that beat the connect callback), so the port
+ * is open; anything else (a timeout, unreachable) is filtered.
+ */
+export function connectErrorState(code: string | undefined): PortState {
+  return STATE_BY_CODE[code ?? ""] ?? "filtered";
+}
 const WORKER = new URL("./port-scan-worker.js", import.meta.url);
 
 /**
@@ -133,7 +142,7 @@ export function probePorts(
       const socket = new net.Socket();
       const slot: Slot = { socket, index: 0, started: 0, busy: false };
       socket.on("connect", () => settle(slot, isSelfConnect(socket) ? "self" : "open"));
-      socket.on("error", (error: NodeJS.ErrnoException) => settle(slot, STATE_BY_CODE[error.code ?? ""] ?? "filtered"));
+      socket.on("error", (error: NodeJS.ErrnoException) => settle(slot, connectErrorState(error.code)));
       socket.on("close", () => {
         active--;
         launch(slot);

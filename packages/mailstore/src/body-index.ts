@@ -12,7 +12,7 @@ export const BODY_INDEX_FILE = "porthost-bodies.jsonl";
 /**
  * Body text kept per message in the index (characters). Test mail is short; 5,000 messages of
  * this much are 80 MiB at worst, and a few MiB as mail usually is. A search for words in a
- * longer message reads the rest from the message itself (BodyIndex.searchable).
+ * longer message reads the rest from the message itself (BodyIndex.wholeTexts).
  */
 export const MAX_INDEXED_TEXT_CHARS = 16 * 1024;
 /** Whole texts of long messages kept between searches (characters): a search repeated as a test waits parses each once. */
@@ -41,7 +41,7 @@ export function bodyEntry(id: string, mail: ParsedMail, maxChars = MAX_INDEXED_T
 /** The body entries of the Maildir's messages, made once per message and kept in memory and in BODY_INDEX_FILE. */
 export class BodyIndex {
   private readonly entries = new Map<string, BodyEntry>();
-  /** Whole texts of messages the index cut short, oldest first (see searchable). */
+  /** Whole texts of messages the index cut short, oldest first (see wholeTexts). */
   private readonly whole = new Map<string, BodyEntry>();
   private wholeChars = 0;
   private readonly file: SummaryFile<BodyEntry>;
@@ -87,20 +87,20 @@ export class BodyIndex {
   }
 
   /**
-   * The entries a search for words reads: the index's, and for a message whose text the index
-   * cut short, one with its whole text, parsed from the message (kept for later searches up to
-   * MAX_WHOLE_TEXT_CHARS). So a word past the first MAX_INDEXED_TEXT_CHARS is found, and a
-   * `-word` excludes the message, as Mailpit's full-text search does.
+   * For a search for words: the whole text of each message of `ids` whose text the index cut
+   * short, parsed from the message (kept for later searches up to MAX_WHOLE_TEXT_CHARS); every
+   * other message is searched through its index entry (get). So a word past the first
+   * MAX_INDEXED_TEXT_CHARS is found, and a `-word` excludes the message, as Mailpit's full-text
+   * search does.
    */
-  async searchable(ids: readonly string[], holds: (id: string) => boolean): Promise<Map<string, BodyEntry>> {
+  async wholeTexts(ids: readonly string[], holds: (id: string) => boolean): Promise<Map<string, BodyEntry>> {
     await this.ensure(ids, holds);
     const found = new Map<string, BodyEntry>();
     const cut: string[] = [];
     for (const id of ids) {
-      const entry = this.entries.get(id);
-      if (!entry) continue;
-      const whole = entry.text.length >= MAX_INDEXED_TEXT_CHARS ? this.whole.get(id) : entry;
-      if (whole) found.set(id, whole);
+      if ((this.entries.get(id)?.text.length ?? 0) < MAX_INDEXED_TEXT_CHARS) continue;
+      const kept = this.whole.get(id);
+      if (kept) found.set(id, kept);
       else cut.push(id);
     }
     for (let i = 0; i < cut.length; i += PARSE_CONCURRENCY) {
@@ -121,20 +121,22 @@ export class BodyIndex {
     this.whole.set(entry.id, entry);
     this.wholeChars += entry.text.length;
     // Oldest kept first out; a single text past the bound is used for this search only.
-    for (const [id, kept] of this.whole) {
+    for (const id of this.whole.keys()) {
       if (this.wholeChars <= MAX_WHOLE_TEXT_CHARS) break;
-      this.whole.delete(id);
-      this.wholeChars -= kept.text.length;
+      this.dropWhole(id);
     }
+  }
+
+  private dropWhole(id: string): void {
+    const kept = this.whole.get(id);
+    if (!kept) return;
+    this.whole.delete(id);
+    this.wholeChars -= kept.text.length;
   }
 
   forget(id: string): void {
     this.entries.delete(id);
-    const whole = this.whole.get(id);
-    if (whole) {
-      this.whole.delete(id);
-      this.wholeChars -= whole.text.length;
-    }
+    this.dropWhole(id);
   }
 
   flush(): Promise<void> {

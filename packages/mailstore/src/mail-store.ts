@@ -195,7 +195,12 @@ export class MailStore {
     const query = typeof options.query === "string" ? parseSearch(options.query) : options.query;
     const filtered = query !== undefined && query.terms.length > 0;
     if (filtered) await this.loadAllSummaries();
-    const bodies = query?.needsBody ? await this.loadAllBodies(searchesBodyText(query)) : undefined;
+    const body = query?.needsBody
+      ? await this.bodyLookup(
+          this.index.entries().map((e) => e.id),
+          query,
+        )
+      : undefined;
     const picked: IndexEntry[] = [];
     let skip = Math.max(0, Math.trunc(options.start ?? 0));
     const cursor = options.cursor;
@@ -207,7 +212,7 @@ export class MailStore {
       const flags = messageFlags(entry.name);
       if (filtered) {
         const cached = this.summaries.get(entry.id);
-        if (!cached || !matchesSearch({ summary: cached.summary, flags, body: bodies?.get(entry.id) }, query)) continue;
+        if (!cached || !matchesSearch({ summary: cached.summary, flags, body: body?.(entry.id) }, query)) continue;
       }
       total++;
       if (!flags.includes("S")) unread++;
@@ -235,7 +240,7 @@ export class MailStore {
   async matches(id: string, query: SearchQuery): Promise<MessageSummary | undefined> {
     const summary = await this.summary(id);
     if (!summary) return undefined;
-    const body = query.needsBody ? (await this.bodiesOf([id], searchesBodyText(query))).get(id) : undefined;
+    const body = query.needsBody ? (await this.bodyLookup([id], query))(id) : undefined;
     return matchesSearch({ summary, flags: summary.flags, body }, query) ? summary : undefined;
   }
 
@@ -507,24 +512,18 @@ export class MailStore {
     );
   }
 
-  private loadAllBodies(wholeText: boolean): Promise<Map<string, BodyEntry>> {
-    return this.bodiesOf(
-      this.index.entries().map((entry) => entry.id),
-      wholeText,
-    );
-  }
-
-  /** The body entries of `ids` as a search reads them; with `wholeText`, a long message's whole text. */
-  private async bodiesOf(ids: readonly string[], wholeText: boolean): Promise<Map<string, BodyEntry>> {
+  /**
+   * The body entries of `ids` as `query` reads them: the index's, and for a search for words the
+   * whole text of a message the index cut short (BodyIndex.wholeTexts).
+   */
+  private async bodyLookup(ids: readonly string[], query: SearchQuery): Promise<(id: string) => BodyEntry | undefined> {
     const holds = (id: string): boolean => this.index.get(id) !== undefined;
-    if (wholeText) return this.bodies.searchable(ids, holds);
-    await this.bodies.ensure(ids, holds);
-    const found = new Map<string, BodyEntry>();
-    for (const id of ids) {
-      const entry = this.bodies.get(id);
-      if (entry) found.set(id, entry);
+    if (!searchesBodyText(query)) {
+      await this.bodies.ensure(ids, holds);
+      return (id) => this.bodies.get(id);
     }
-    return found;
+    const whole = await this.bodies.wholeTexts(ids, holds);
+    return (id) => whole.get(id) ?? this.bodies.get(id);
   }
 
   private async loadSummary(entry: IndexEntry): Promise<CachedSummary | undefined> {

@@ -20,3 +20,18 @@ export function connects(port: number): Promise<boolean> {
     socket.on("error", () => resolve(false));
   });
 }
+
+/**
+ * A port check as the switchboard's probe (`close`) or a scanner (`reset`) makes one: a handshake
+ * with 127.0.0.1:port, then a close without a byte. Resolves with the client's ephemeral port once
+ * connected, for finding the check's connection event.
+ */
+export async function checkPort(port: number, ending: "close" | "reset"): Promise<number> {
+  const socket = net.connect({ port, host: "127.0.0.1" });
+  socket.on("error", () => undefined);
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const from = socket.localPort!;
+  if (ending === "reset") socket.resetAndDestroy();
+  else socket.end();
+  return from;
+}

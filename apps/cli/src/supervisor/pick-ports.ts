@@ -5,7 +5,7 @@ import {
   explainListenError,
   KNOCK_SEQUENCE_VARIABLE,
   portVariable,
-  SERVICES,
+  serviceSpec,
   type PorthostConfig,
   type ResolvedService,
   type ServiceName,
@@ -65,7 +65,7 @@ async function holdFree(host: string, service: ServiceName, transports: readonly
  * them: 1022/udp and 1022/tcp share a number, so their picks do too.
  */
 function zeroStepGroups(service: ResolvedService): Map<number, number[]> {
-  const spec = SERVICES.find((s) => s.name === service.name)?.sequence ?? [];
+  const spec = serviceSpec(service.name).sequence ?? [];
   const groups = new Map<number, number[]>();
   service.sequence?.forEach((step, i) => {
     if (step.port !== 0) return;

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { isSelfConnect } from "@porthost/clients";
+import { connectErrorState, isSelfConnect } from "@porthost/clients";
 import type { Address } from "@porthost/ports";
 
 export type PortStatus = "up" | "down";
@@ -27,9 +27,8 @@ export function probeTcp(address: Address, timeoutMs = PROBE_TIMEOUT_MS): Promis
     }, timeoutMs);
     socket.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      // A reset, even one that beat the connect callback, followed a completed handshake: the
-      // port is served (the vault resets whoever has not knocked). Refused is the kernel's no.
-      resolve(error.code === "ECONNRESET" ? "up" : "down");
+      // The vault resets whoever has not knocked, at times before the connect callback runs: open.
+      resolve(connectErrorState(error.code) === "open" ? "up" : "down");
     });
     socket.once("connect", () => {
       clearTimeout(timer);
